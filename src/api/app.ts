@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Dependencies } from "../dependencies.js";
+import { requirePlatformAdmin } from "../services/principal.js";
+import { createAuthenticator } from "./authenticate.js";
+import { installErrorHandling } from "./error-handler.js";
+import { apiKeyRoutes } from "./routes/api-keys.js";
+import { healthRoutes } from "./routes/health.js";
+import { numberRoutes } from "./routes/numbers.js";
+import { organizationRoutes } from "./routes/organizations.js";
+import { transitionRoutes } from "./routes/transitions.js";
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Served without an API key. */
+    public?: boolean;
+    /** Only platform_admin keys; checked before the body is validated. */
+    platformOnly?: boolean;
+  }
+  interface FastifyInstance {
+    /** True once shutdown began: /ready answers 503 so load balancers stop sending. */
+    draining: boolean;
+  }
+}
+
+/** Builds the HTTP API; never listens (workers/api.ts does, tests use inject()). */
+export async function buildApp(deps: Dependencies): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: "x-request-id",
+    disableRequestLogging: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate("draining", false);
+  installErrorHandling(app as unknown as FastifyInstance);
+
+  const authenticate = createAuthenticator(deps);
+  app.addHook("onRequest", async (request) => {
+    const config = request.routeOptions.config;
+    if (config?.public) return;
+    await authenticate(request);
+    if (config?.platformOnly) requirePlatformAdmin(request.principal);
+  });
+
+  await app.register(async (scoped) => {
+    const routes = scoped as unknown as App;
+    await healthRoutes(routes, deps);
+    await organizationRoutes(routes, deps);
+    await apiKeyRoutes(routes, deps);
+    await numberRoutes(routes, deps);
+    await transitionRoutes(routes, deps);
+  });
+  return app;
+}

@@ -1,0 +1,46 @@
+import { z } from "zod";
+import type { Dependencies } from "../../dependencies.js";
+import { ROLES } from "../../lifecycle/states.js";
+import { createApiKey, deleteApiKey } from "../../services/organizations.js";
+import type { App } from "../app.js";
+import { errorResponses, idParams } from "../schemas.js";
+
+const tags = ["api keys"];
+
+export async function apiKeyRoutes(app: App, deps: Dependencies) {
+  app.post(
+    "/v1/api-keys",
+    {
+      config: { platformOnly: true },
+      schema: {
+        tags,
+        body: z.object({ role: z.enum(ROLES), organizationId: z.uuid().nullish() }),
+        response: {
+          201: z.object({
+            id: z.string(),
+            key: z.string(),
+            role: z.enum(ROLES),
+            organizationId: z.string().nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const created = await createApiKey(deps, request.body.role, request.body.organizationId ?? null);
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.delete(
+    "/v1/api-keys/:id",
+    {
+      config: { platformOnly: true },
+      schema: { tags, params: idParams, response: { 204: z.null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      await deleteApiKey(deps, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+}

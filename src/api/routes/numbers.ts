@@ -1,0 +1,70 @@
+import { z } from "zod";
+import type { Dependencies } from "../../dependencies.js";
+import { addNumbers, getHistory, getNumber, parsePathNumber } from "../../services/numbers.js";
+import { searchNumbers, searchQuerySchema } from "../../services/search.js";
+import type { App } from "../app.js";
+import { errorResponses, numberParams, numberSchema, snapshotSchema } from "../schemas.js";
+
+const tags = ["numbers"];
+
+const historySchema = z.object({
+  items: z.array(
+    z.object({
+      at: z.string(),
+      action: z.string(),
+      actor: z.string(),
+      remark: z.string().nullable(),
+      transitionId: z.string().nullable(),
+      before: snapshotSchema,
+      after: snapshotSchema,
+    }),
+  ),
+});
+
+export async function numberRoutes(app: App, deps: Dependencies) {
+  app.post(
+    "/v1/numbers",
+    {
+      schema: {
+        tags,
+        summary: "Add 1 to 50 numbers, all or nothing",
+        body: z.object({ numbers: z.array(z.unknown()).min(1) }),
+        response: { 201: z.object({ numbers: z.array(numberSchema) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const numbers = await addNumbers(deps, request.principal, request.body.numbers);
+      return reply.code(201).send({ numbers });
+    },
+  );
+
+  app.get(
+    "/v1/numbers",
+    {
+      schema: {
+        tags,
+        summary: "Search numbers in the key's scope",
+        querystring: searchQuerySchema,
+        response: {
+          200: z.object({ items: z.array(numberSchema), nextCursor: z.string().nullable() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => searchNumbers(deps, request.principal, request.query),
+  );
+
+  app.get(
+    "/v1/numbers/:number",
+    { schema: { tags, params: numberParams, response: { 200: numberSchema, ...errorResponses } } },
+    async (request) => getNumber(deps, request.principal, parsePathNumber(request.params.number)),
+  );
+
+  app.get(
+    "/v1/numbers/:number/history",
+    { schema: { tags, params: numberParams, response: { 200: historySchema, ...errorResponses } } },
+    async (request) => ({
+      items: await getHistory(deps, request.principal, parsePathNumber(request.params.number)),
+    }),
+  );
+}

@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { CAPABILITIES, DELETE_REASONS, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
+
+export const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+const instant = z.string();
+
+export const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()) }),
+});
+
+/** Statuses every authenticated route may answer with the error body. */
+export const errorResponses = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+  422: errorSchema,
+  503: errorSchema,
+};
+
+export const numberSchema = z.object({
+  number: z.string(),
+  state: z.enum(STATES),
+  status: z.string(),
+  pending: z.object({ transitionId: z.string(), action: z.string(), since: instant }).nullable(),
+  ownerId: z.string().nullable(),
+  subscriptionId: z.string().nullable(),
+  endUserId: z.string().nullable(),
+  reservation: z
+    .object({
+      kind: z.enum(RESERVATION_KINDS),
+      reservedAt: instant.nullable(),
+      expiresAt: instant.nullable(),
+    })
+    .nullable(),
+  lock: z
+    .object({ lockedAt: instant.nullable(), expiresAt: instant.nullable(), remark: z.string().nullable() })
+    .nullable(),
+  cooldownUntil: instant.nullable(),
+  deletedReason: z.enum(DELETE_REASONS).nullable(),
+  vendor: z.string(),
+  country: z.string(),
+  sku: z.string(),
+  capabilities: z.array(z.enum(CAPABILITIES)),
+  routing: z.string().nullable(),
+  golden: z.boolean(),
+  portedIn: z.boolean(),
+  visibleToDomain: z.string().nullable(),
+  partnerId: z.string().nullable(),
+  siteId: z.string().nullable(),
+  rangeName: z.string().nullable(),
+  extension: z.string().nullable(),
+  mainNumber: z.boolean(),
+  settings: z.record(z.string(), z.unknown()),
+  pinIsDefault: z.boolean(),
+  createdAt: instant,
+  updatedAt: instant,
+  version: z.number().int(),
+});
+
+export const snapshotSchema = z.record(z.string(), z.unknown()).nullable();
+
+export const transitionSchema = z.object({
+  id: z.string(),
+  number: z.string(),
+  action: z.string(),
+  status: z.enum(["pending", "applied", "rejected"]),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  requestedAt: instant,
+  finishedAt: instant.nullable(),
+  before: snapshotSchema,
+  after: snapshotSchema,
+});
+
+export const numberParams = z.object({ number: z.string().min(1).max(40) });
+export const idParams = z.object({ id: z.uuid() });

@@ -1,0 +1,65 @@
+import { parseArgs } from "node:util";
+import { closeDependencies, createDependencies, createLogger, migrate, startServices } from "./bootstrap.js";
+import { parseConfig } from "./config.js";
+import type { Dependencies } from "./dependencies.js";
+import { ROLES, type Role } from "./lifecycle/states.js";
+import { createApiKey } from "./services/organizations.js";
+
+const USAGE = `usage:
+  numbers migrate
+  numbers keys create --role ROLE [--org ORG_ID]
+  numbers sweep [--at ISO-8601] [--dry-run]
+  numbers import FILE.csv`;
+
+type Command = (deps: Dependencies, args: string[]) => Promise<void>;
+
+const commands: Record<string, Command> = {
+  migrate: async () => {
+    // migrations already ran while starting; say so plainly
+    console.log("migrations are up to date");
+  },
+  keys: async (deps, args) => {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { role: { type: "string" }, org: { type: "string" } },
+      allowPositionals: true,
+    });
+    if (positionals[0] !== "create" || !values.role) throw new UsageError("keys create needs --role");
+    if (!ROLES.includes(values.role as Role))
+      throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
+    const created = await createApiKey(deps, values.role as Role, values.org ?? null);
+    console.log(created.key);
+  },
+};
+
+class UsageError extends Error {}
+
+/** Registers a subcommand; sweep and import add themselves here. */
+export function addCommand(name: string, command: Command) {
+  commands[name] = command;
+}
+
+async function main() {
+  const [name, ...args] = process.argv.slice(2);
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  const config = parseConfig();
+  const log = createLogger({ logLevel: process.env.LOG_LEVEL ? config.logLevel : "warn" }, "numbers-cli");
+  const services = await startServices(config, log);
+  const deps = createDependencies(config, services, log);
+  try {
+    await migrate(deps);
+    await command(deps, args);
+  } finally {
+    await closeDependencies(deps);
+    // Local services started just for this command are left running for the app that shares them.
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error instanceof UsageError ? `${error.message}\n${USAGE}` : `numbers: ${error.message}`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

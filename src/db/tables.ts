@@ -1,0 +1,115 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json = ColumnType<unknown, string, string>;
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  kind: string;
+  billing_email: string;
+  owner_email: string;
+  support_email: string | null;
+  partner_id: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  key_hash: string;
+  role: string;
+  organization_id: string | null;
+  created_at: CreatedAt;
+  revoked_at: Timestamp | null;
+}
+
+export interface NumbersTable {
+  number: string;
+  state: string;
+  owner_id: string | null;
+  subscription_id: string | null;
+  end_user_id: string | null;
+  reservation_kind: string | null;
+  reserved_at: Timestamp | null;
+  reservation_expires_at: Timestamp | null;
+  locked_at: Timestamp | null;
+  lock_expires_at: Timestamp | null;
+  lock_remark: string | null;
+  cooldown_until: Timestamp | null;
+  deleted_reason: string | null;
+  in_service_since_available: Generated<boolean>;
+  pending_transition_id: string | null;
+  pending_action: string | null;
+  pending_since: Timestamp | null;
+  vendor: string;
+  country: string;
+  sku: string;
+  capabilities: ColumnType<string[], string[] | undefined, string[]>;
+  routing: string | null;
+  golden: Generated<boolean>;
+  ported_in: Generated<boolean>;
+  visible_to_domain: string | null;
+  partner_id: string | null;
+  site_id: string | null;
+  range_name: string | null;
+  extension: string | null;
+  main_number: Generated<boolean>;
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+  pin_hash: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface TransitionsTable {
+  id: string;
+  number: string;
+  action: string;
+  status: string;
+  request: Json;
+  actor: string;
+  error_code: string | null;
+  error_message: string | null;
+  before: Json | null;
+  after: Json | null;
+  requested_at: Timestamp;
+  enqueued_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface NumberHistoryTable {
+  id: Generated<string>;
+  number: string;
+  at: Timestamp;
+  action: string;
+  actor: string;
+  remark: string | null;
+  transition_id: string | null;
+  before: Json | null;
+  after: Json;
+}
+
+export interface IdempotencyKeysTable {
+  api_key_id: string;
+  key: string;
+  request_hash: string;
+  transition_id: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  api_keys: ApiKeysTable;
+  numbers: NumbersTable;
+  transitions: TransitionsTable;
+  number_history: NumberHistoryTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type NumberRow = Selectable<NumbersTable>;
+export type NewNumberRow = Insertable<NumbersTable>;
+export type NumberUpdate = Updateable<NumbersTable>;
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type TransitionRow = Selectable<TransitionsTable>;

@@ -1,0 +1,214 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Database, TransitionRow } from "./tables.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface NewTransition {
+  id: string;
+  number: string;
+  action: string;
+  request: Record<string, unknown>;
+  actor: string;
+  requestedAt: Date;
+}
+
+export function toTransitionView(row: TransitionRow) {
+  return {
+    id: row.id,
+    number: row.number,
+    action: row.action,
+    status: row.status as "pending" | "applied" | "rejected",
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
+    requestedAt: row.requested_at.toISOString(),
+    finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
+    before: (row.before ?? null) as Record<string, unknown> | null,
+    after: (row.after ?? null) as Record<string, unknown> | null,
+  };
+}
+export type TransitionView = ReturnType<typeof toTransitionView>;
+
+export async function insertTransitions(trx: Transaction<Database>, transitions: NewTransition[]) {
+  if (transitions.length === 0) return [];
+  return trx
+    .insertInto("transitions")
+    .values(
+      transitions.map((t) => ({
+        id: t.id,
+        number: t.number,
+        action: t.action,
+        status: "pending",
+        request: JSON.stringify(t.request),
+        actor: t.actor,
+        requested_at: t.requestedAt,
+        enqueued_at: t.requestedAt,
+      })),
+    )
+    .returningAll()
+    .execute();
+}
+
+export async function findTransition(db: Db, id: string): Promise<TransitionRow | null> {
+  return (await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+}
+
+/** The pending transition, locked; null when a worker already finished it (a redelivered job). */
+export async function lockPendingTransition(
+  trx: Transaction<Database>,
+  id: string,
+): Promise<TransitionRow | null> {
+  const row = await trx
+    .selectFrom("transitions")
+    .selectAll()
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .forUpdate()
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+export async function finishTransition(
+  trx: Transaction<Database>,
+  id: string,
+  outcome: {
+    status: "applied" | "rejected";
+    before: unknown;
+    after: unknown;
+    errorCode?: string;
+    errorMessage?: string;
+    finishedAt: Date;
+  },
+): Promise<TransitionRow> {
+  return trx
+    .updateTable("transitions")
+    .set({
+      status: outcome.status,
+      before: JSON.stringify(outcome.before),
+      after: JSON.stringify(outcome.after),
+      error_code: outcome.errorCode ?? null,
+      error_message: outcome.errorMessage ?? null,
+      finished_at: outcome.finishedAt,
+    })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Pending transitions last handed to the queue before `before`: the reconciler hands them over
+ * again (a wiped Redis or a lost job). Claims them by moving `enqueued_at`, so two schedulers
+ * running at once do not both take the same rows.
+ */
+export async function claimStalePending(db: Kysely<Database>, before: Date, now: Date, limit: number) {
+  const rows = await db
+    .updateTable("transitions")
+    .set({ enqueued_at: now })
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("transitions")
+        .select("id")
+        .where("status", "=", "pending")
+        .where("enqueued_at", "<", before)
+        .orderBy("enqueued_at")
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning(["id"])
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export async function insertHistory(
+  trx: Transaction<Database>,
+  entry: {
+    number: string;
+    at: Date;
+    action: string;
+    actor: string;
+    remark: string | null;
+    transitionId: string | null;
+    before: unknown;
+    after: unknown;
+  },
+) {
+  await trx
+    .insertInto("number_history")
+    .values({
+      number: entry.number,
+      at: entry.at,
+      action: entry.action,
+      actor: entry.actor,
+      remark: entry.remark,
+      transition_id: entry.transitionId,
+      before: JSON.stringify(entry.before),
+      after: JSON.stringify(entry.after),
+    })
+    .execute();
+}
+
+export async function listHistory(db: Db, number: string) {
+  const rows = await db
+    .selectFrom("number_history")
+    .selectAll()
+    .where("number", "=", number)
+    .orderBy("id")
+    .execute();
+  return rows.map((row) => ({
+    at: row.at.toISOString(),
+    action: row.action,
+    actor: row.actor,
+    remark: row.remark,
+    transitionId: row.transition_id,
+    before: row.before as Record<string, unknown> | null,
+    after: row.after as Record<string, unknown>,
+  }));
+}
+
+export async function findIdempotencyKey(db: Db, apiKeyId: string, key: string, notBefore: Date) {
+  return (
+    (await db
+      .selectFrom("idempotency_keys")
+      .selectAll()
+      .where("api_key_id", "=", apiKeyId)
+      .where("key", "=", key)
+      .where("created_at", ">=", notBefore)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/**
+ * Records the key with the transition it produced. A concurrent request with the same key hits
+ * the primary key and fails with 23505; the caller then answers from the winner's row.
+ */
+export async function saveIdempotencyKey(
+  trx: Transaction<Database>,
+  entry: {
+    apiKeyId: string;
+    key: string;
+    requestHash: string;
+    transitionId: string;
+    createdAt: Date;
+    notBefore: Date;
+  },
+) {
+  await trx
+    .deleteFrom("idempotency_keys")
+    .where("api_key_id", "=", entry.apiKeyId)
+    .where("key", "=", entry.key)
+    .where("created_at", "<", entry.notBefore)
+    .execute();
+  await trx
+    .insertInto("idempotency_keys")
+    .values({
+      api_key_id: entry.apiKeyId,
+      key: entry.key,
+      request_hash: entry.requestHash,
+      transition_id: entry.transitionId,
+      created_at: entry.createdAt,
+    })
+    .execute();
+}
+
+export async function deleteExpiredIdempotencyKeys(db: Db, before: Date) {
+  await db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
+}

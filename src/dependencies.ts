@@ -1,0 +1,20 @@
+import type { Redis } from "ioredis";
+import type pg from "pg";
+import type { Logger } from "pino";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Db } from "./db/database.js";
+import type { Queues } from "./queues.js";
+
+/** Everything a handler needs, built once in workers/ and passed down. */
+export interface Dependencies {
+  config: Config;
+  db: Db;
+  pool: pg.Pool;
+  redis: Redis;
+  queues: Queues;
+  /** BullMQ key prefix; tests give each file its own. */
+  queuePrefix: string | undefined;
+  clock: Clock;
+  log: Logger;
+}

@@ -1,0 +1,80 @@
+export const RULE_CODES = [
+  "remark_required",
+  "owner_required",
+  "owner_mismatch",
+  "unknown_organization",
+  "subscription_required",
+  "until_not_later",
+  "in_cooldown",
+  "main_number_taken",
+  "no_entitlement",
+  "assigned_to_end_user",
+  "activated",
+  "not_at_site",
+  "reason_required",
+  "too_many_numbers",
+  "url_not_allowed",
+  "idempotency_key_reused",
+] as const;
+
+export const ERROR_CODES = [
+  "validation_failed",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "update_in_progress",
+  "invalid_state",
+  "unavailable",
+  "internal_error",
+  ...RULE_CODES,
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export type RuleCode = (typeof RULE_CODES)[number];
+
+export const HTTP_STATUS = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  update_in_progress: 409,
+  invalid_state: 409,
+  unavailable: 503,
+  internal_error: 500,
+  remark_required: 422,
+  owner_required: 422,
+  owner_mismatch: 422,
+  unknown_organization: 422,
+  subscription_required: 422,
+  until_not_later: 422,
+  in_cooldown: 422,
+  main_number_taken: 422,
+  no_entitlement: 422,
+  assigned_to_end_user: 422,
+  activated: 422,
+  not_at_site: 422,
+  reason_required: 422,
+  too_many_numbers: 422,
+  url_not_allowed: 422,
+  idempotency_key_reused: 422,
+} as const satisfies Record<ErrorCode, number>;
+
+/** A refusal a caller can act on: it carries the contract's code and a sentence for a person. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: unknown[] = [],
+    /** Only where the contract gives this code another status (per-item refusals: 422). */
+    private readonly statusOverride?: number,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+
+  get status(): number {
+    return this.statusOverride ?? HTTP_STATUS[this.code];
+  }
+}
+
+export const notFound = (what: string) => new AppError("not_found", `${what} was not found.`);

@@ -1,0 +1,307 @@
+import type { RuleCode } from "../error-codes.js";
+import type {
+  DecisionContext,
+  LifecycleFields,
+  NumberChange,
+  NumberSnapshot,
+  TransitionRequest,
+} from "./number-state.js";
+import { addDays } from "./periods.js";
+import { type Action, RESERVATION_DAYS, type ReservationKind, type State } from "./states.js";
+
+export interface Refusal {
+  code: RuleCode | "invalid_state";
+  message: string;
+}
+
+export interface Rule {
+  from: readonly State[];
+  /** A refusal when a rule is broken, else undefined. Runs only when the state allows the action. */
+  check?: (
+    number: NumberSnapshot,
+    request: TransitionRequest,
+    context: DecisionContext,
+  ) => Refusal | undefined;
+  change: (number: NumberSnapshot, request: TransitionRequest, context: DecisionContext) => NumberChange;
+}
+
+const refuse = (code: Refusal["code"], message: string): Refusal => ({ code, message });
+
+const EMPTY_HOLD: Partial<LifecycleFields> = {
+  ownerId: null,
+  subscriptionId: null,
+  endUserId: null,
+  reservationKind: null,
+  reservedAt: null,
+  reservationExpiresAt: null,
+  lockedAt: null,
+  lockExpiresAt: null,
+  lockRemark: null,
+  cooldownUntil: null,
+  deletedReason: null,
+};
+
+/** Back to inventory: cooldown when the number was in service since it was last available. */
+export function returnToInventory(
+  number: LifecycleFields,
+  context: DecisionContext,
+): Partial<LifecycleFields> {
+  if (number.inServiceSinceAvailable && context.cooldownDays > 0) {
+    return {
+      ...EMPTY_HOLD,
+      state: "cooldown",
+      cooldownUntil: addDays(context.now, context.cooldownDays),
+      inServiceSinceAvailable: false,
+    };
+  }
+  return available();
+}
+
+const available = (): Partial<LifecycleFields> => ({
+  ...EMPTY_HOLD,
+  state: "available",
+  inServiceSinceAvailable: false,
+});
+
+const reservedFor = (
+  ownerId: string | null,
+  kind: ReservationKind,
+  now: Date,
+  expiresAt: Date | null,
+): Partial<LifecycleFields> => ({
+  ...EMPTY_HOLD,
+  state: "reserved",
+  ownerId,
+  reservationKind: kind,
+  reservedAt: now,
+  reservationExpiresAt: expiresAt,
+});
+
+const fieldsOnly = (fields: Partial<LifecycleFields>): NumberChange => ({ fields, effects: [] });
+
+const requireRemark = (request: TransitionRequest) =>
+  request.remark?.trim()
+    ? undefined
+    : refuse("remark_required", `A remark is required to ${request.action} a number.`);
+
+function requireKnownOwner(request: TransitionRequest, context: DecisionContext): Refusal | undefined {
+  if (!request.ownerId)
+    return refuse("owner_required", `An ownerId is required to ${request.action} a number.`);
+  if (context.requestedOwner === null)
+    return refuse("unknown_organization", `No organisation has the id ${request.ownerId}.`);
+  return undefined;
+}
+
+function requireSameOwner(number: NumberSnapshot, request: TransitionRequest): Refusal | undefined {
+  if (request.ownerId && number.ownerId && request.ownerId !== number.ownerId)
+    return refuse(
+      "owner_mismatch",
+      `The number is reserved for organisation ${number.ownerId}, not ${request.ownerId}.`,
+    );
+  return undefined;
+}
+
+/** available → needs a known owner; reserved → the owner it is reserved for. */
+function checkOwnerForService(
+  number: NumberSnapshot,
+  request: TransitionRequest,
+  context: DecisionContext,
+): Refusal | undefined {
+  if (number.state === "available") return requireKnownOwner(request, context);
+  return requireSameOwner(number, request);
+}
+
+function checkSite(number: NumberSnapshot, context: DecisionContext, ownerId: string): Refusal | undefined {
+  if (!number.siteId || !context.site) return undefined;
+  if (!context.site.organizationAtSite)
+    return refuse(
+      "not_at_site",
+      `Organisation ${ownerId} is neither the operator nor an occupier of the number's site.`,
+    );
+  return undefined;
+}
+
+function checkEntitlement(number: NumberSnapshot, context: DecisionContext): Refusal | undefined {
+  const site = context.site;
+  if (!number.siteId || !site) return undefined;
+  if (site.activeNumbers >= site.voiceServices)
+    return refuse(
+      "no_entitlement",
+      `The organisation has ${site.activeNumbers} active number(s) at this site and is entitled to ${site.voiceServices} voice service(s); add a voice service before activating another number.`,
+    );
+  return undefined;
+}
+
+const putInService = (number: NumberSnapshot, request: TransitionRequest): NumberChange => ({
+  fields: {
+    ...EMPTY_HOLD,
+    state: "assigned",
+    ownerId: number.ownerId ?? request.ownerId ?? null,
+    subscriptionId: request.subscriptionId ?? number.subscriptionId,
+    inServiceSinceAvailable: true,
+  },
+  effects: ["join_hunt_group"],
+});
+
+function subscriptionEnded(kind: keyof typeof RESERVATION_DAYS & ReservationKind): Rule {
+  return {
+    from: ["assigned"],
+    change: (number, _request, { now }) =>
+      fieldsOnly({
+        ...reservedFor(number.ownerId, kind, now, addDays(now, RESERVATION_DAYS[kind])),
+        subscriptionId: number.subscriptionId,
+      }),
+  };
+}
+
+/** One row per action, mirroring SPEC.md's transition table. */
+export const RULES: Record<Action, Rule> = {
+  reserve: {
+    from: ["available"],
+    check: (_number, request, context) => requireKnownOwner(request, context) ?? requireRemark(request),
+    change: (_number, request, { now }) =>
+      fieldsOnly(reservedFor(request.ownerId!, "manual", now, addDays(now, RESERVATION_DAYS.manual))),
+  },
+  extend: {
+    from: ["reserved"],
+    check: (number, request) => {
+      if (!request.subscriptionId)
+        return refuse(
+          "subscription_required",
+          "Extending a reservation needs the DID-reservation subscriptionId.",
+        );
+      if (!number.reservationExpiresAt)
+        return refuse("invalid_state", "This reservation has no expiry, so there is nothing to extend.");
+      if (!request.until || request.until <= number.reservationExpiresAt)
+        return refuse(
+          "until_not_later",
+          `The new expiry must be later than the current one (${number.reservationExpiresAt.toISOString()}).`,
+        );
+      return undefined;
+    },
+    change: (number, request) =>
+      fieldsOnly({
+        reservationKind: "charged",
+        reservationExpiresAt: request.until!,
+        subscriptionId: request.subscriptionId!,
+        ownerId: number.ownerId,
+      }),
+  },
+  release: {
+    from: ["reserved"],
+    check: (_number, request) => requireRemark(request),
+    change: (number, _request, context) => fieldsOnly(returnToInventory(number, context)),
+  },
+  allocate: {
+    from: ["available"],
+    check: (number, request, context) =>
+      requireKnownOwner(request, context) ??
+      checkSite(number, context, request.ownerId!) ??
+      checkMainNumber(number, context),
+    change: (_number, request, { now }) => fieldsOnly(reservedFor(request.ownerId!, "allocation", now, null)),
+  },
+  deallocate: {
+    from: ["reserved"],
+    check: (number) =>
+      number.reservationKind === "allocation"
+        ? undefined
+        : refuse(
+            "invalid_state",
+            "Only an allocated number can be deallocated; release a reservation instead.",
+          ),
+    change: (number, _request, context) => fieldsOnly(returnToInventory(number, context)),
+  },
+  assign: {
+    from: ["available", "reserved"],
+    check: (number, request, context) =>
+      (request.subscriptionId
+        ? undefined
+        : refuse("subscription_required", "Assigning a number needs the subscriptionId it serves.")) ??
+      checkOwnerForService(number, request, context),
+    change: putInService,
+  },
+  activate: {
+    from: ["available", "reserved"],
+    check: (number, request, context) =>
+      checkOwnerForService(number, request, context) ??
+      checkSite(number, context, number.ownerId ?? request.ownerId!) ??
+      checkEntitlement(number, context),
+    change: putInService,
+  },
+  deactivate: {
+    from: ["assigned"],
+    check: (number) =>
+      number.endUserId
+        ? refuse(
+            "assigned_to_end_user",
+            `The number is assigned to end user ${number.endUserId}; unassign the user before deactivating it.`,
+          )
+        : undefined,
+    // An allocated (site) number stays allocated; any other goes back to a free reservation.
+    change: (number, _request, { now }) => ({
+      fields: number.siteId
+        ? reservedFor(number.ownerId, "allocation", now, null)
+        : reservedFor(number.ownerId, "manual", now, addDays(now, RESERVATION_DAYS.manual)),
+      effects: ["clear_settings", "reset_pin", "leave_hunt_group"],
+    }),
+  },
+  assign_user: {
+    from: ["assigned"],
+    check: (_number, request) =>
+      request.endUserId ? undefined : refuse("invalid_state", "An endUserId is required to assign a user."),
+    change: (_number, request) => fieldsOnly({ endUserId: request.endUserId! }),
+  },
+  unassign_user: {
+    from: ["assigned"],
+    check: (number) =>
+      number.endUserId ? undefined : refuse("invalid_state", "The number is not assigned to an end user."),
+    change: () => fieldsOnly({ endUserId: null }),
+  },
+  lock: {
+    from: ["available"],
+    check: (_number, request, { now }) =>
+      requireRemark(request) ??
+      (request.until && request.until <= now
+        ? refuse("until_not_later", "A lock's expiry must be in the future.")
+        : undefined),
+    change: (_number, request, { now, lockPeriodDays }) =>
+      fieldsOnly({
+        ...EMPTY_HOLD,
+        state: "locked",
+        lockedAt: now,
+        lockExpiresAt: request.until ?? addDays(now, lockPeriodDays),
+        lockRemark: request.remark!.trim(),
+      }),
+  },
+  unlock: {
+    from: ["locked"],
+    check: (_number, request) => requireRemark(request),
+    change: () => fieldsOnly(available()),
+  },
+  delete: {
+    from: ["available", "locked"],
+    check: (_number, request) =>
+      (request.reason
+        ? undefined
+        : refuse(
+            "reason_required",
+            "Deleting a number needs a reason: ported_out, returned_to_vendor or faulty.",
+          )) ?? requireRemark(request),
+    change: (_number, request) =>
+      fieldsOnly({ ...EMPTY_HOLD, state: "deleted", deletedReason: request.reason! }),
+  },
+  recover: {
+    from: ["deleted"],
+    check: (_number, request) => requireRemark(request),
+    change: () => fieldsOnly(available()),
+  },
+  subscription_expired: subscriptionEnded("subscription_expired"),
+  subscription_terminated: subscriptionEnded("subscription_terminated"),
+  swapped_out: subscriptionEnded("swapped_out"),
+};
+
+function checkMainNumber(number: NumberSnapshot, context: DecisionContext): Refusal | undefined {
+  if (number.mainNumber && context.site?.organizationHasMainNumber)
+    return refuse("main_number_taken", "The organisation already has a main number at this site.");
+  return undefined;
+}

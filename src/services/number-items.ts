@@ -1,0 +1,99 @@
+import { z } from "zod";
+import type { NewNumberRow } from "../db/tables.js";
+import { normalizeNumber } from "../lifecycle/phone-number.js";
+import { CAPABILITIES } from "../lifecycle/states.js";
+
+/** One number to add, as the API and the CSV import take it (CONTRACT `POST /v1/numbers`). */
+export const numberItemSchema = z
+  .object({
+    number: z.string(),
+    vendor: z.string().trim().min(1).max(200),
+    country: z
+      .string()
+      .trim()
+      .transform((value) => value.toUpperCase())
+      .pipe(z.string().regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 country code")),
+    sku: z.string().trim().min(1).max(200),
+    capabilities: z.array(z.enum(CAPABILITIES)).max(3).default(["voice"]),
+    routing: z.string().max(500).nullish(),
+    golden: z.boolean().default(false),
+    portedIn: z.boolean().default(false),
+    visibleToDomain: z.string().max(253).nullish(),
+    partnerId: z.uuid().nullish(),
+    siteId: z.uuid().nullish(),
+    rangeName: z.string().max(200).nullish(),
+    extension: z.string().max(20).nullish(),
+    mainNumber: z.boolean().default(false),
+    state: z.enum(["available", "locked"]).default("available"),
+    lockExpiresAt: z.iso.datetime({ offset: true }).nullish(),
+    remark: z.string().max(2000).nullish(),
+  })
+  .refine((item) => item.state === "locked" || !item.lockExpiresAt, {
+    message: "lockExpiresAt is only allowed with state locked",
+    path: ["lockExpiresAt"],
+  });
+export type NumberItem = z.infer<typeof numberItemSchema>;
+
+export interface ItemRefusal {
+  index: number;
+  number: string | null;
+  code: string;
+  message: string;
+}
+
+/** Shape and number checks of one item; refusals name the item by its position. */
+export function checkItem(
+  raw: unknown,
+  index: number,
+): { ok: true; item: NumberItem & { number: string } } | { ok: false; refusal: ItemRefusal } {
+  const given = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>).number : undefined;
+  const shown = typeof given === "string" ? given : null;
+  const parsed = numberItemSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join(".") || "item";
+    return {
+      ok: false,
+      refusal: { index, number: shown, code: "validation_failed", message: `${field}: ${issue.message}` },
+    };
+  }
+  const number = normalizeNumber(parsed.data.number);
+  if (!number)
+    return {
+      ok: false,
+      refusal: {
+        index,
+        number: shown,
+        code: "malformed_number",
+        message: `"${shown}" is not an E.164 phone number.`,
+      },
+    };
+  return { ok: true, item: { ...parsed.data, number } };
+}
+
+export function toNumberRow(item: NumberItem & { number: string }, now: Date): NewNumberRow {
+  const locked = item.state === "locked";
+  return {
+    number: item.number,
+    state: item.state,
+    vendor: item.vendor,
+    country: item.country,
+    sku: item.sku,
+    capabilities: item.capabilities,
+    routing: item.routing ?? null,
+    golden: item.golden,
+    ported_in: item.portedIn,
+    visible_to_domain: item.visibleToDomain ?? null,
+    partner_id: item.partnerId ?? null,
+    site_id: item.siteId ?? null,
+    range_name: item.rangeName ?? null,
+    extension: item.extension ?? null,
+    main_number: item.mainNumber,
+    locked_at: locked ? now : null,
+    // Imported as locked with no expiry: stays locked until someone acts (seed 004).
+    lock_expires_at: locked && item.lockExpiresAt ? new Date(item.lockExpiresAt) : null,
+    lock_remark: locked ? (item.remark ?? null) : null,
+    created_at: now,
+    updated_at: now,
+  };
+}

@@ -1,0 +1,176 @@
+import {
+  existingNumbers,
+  findNumber,
+  historySnapshot,
+  insertNumbers,
+  toNumberView,
+  toSnapshot,
+} from "../db/numbers.js";
+import { listHistory } from "../db/transitions.js";
+import type { Dependencies } from "../dependencies.js";
+import { AppError, notFound } from "../error-codes.js";
+import { normalizeNumber } from "../lifecycle/phone-number.js";
+import { checkItem, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
+import type { Principal } from "./principal.js";
+
+export const MAX_NUMBERS_PER_REQUEST = 50;
+
+/** A number named in a path: E.164 with or without "+", as the contract allows. */
+export function parsePathNumber(raw: string): string {
+  const number = normalizeNumber(raw);
+  if (!number)
+    throw new AppError("validation_failed", `"${raw}" is not an E.164 phone number.`, [
+      { field: "number", message: "Must be E.164: + and 8 to 15 digits." },
+    ]);
+  return number;
+}
+
+/**
+ * Adds 1–50 numbers, all or nothing: every refused item is reported with its index and reason,
+ * and then nothing is added.
+ */
+export async function addNumbers(deps: Dependencies, principal: Principal, items: unknown[]) {
+  if (principal.role !== "platform_admin" && principal.role !== "partner_admin")
+    throw new AppError("forbidden", `A ${principal.role} key may not add numbers.`);
+  if (items.length > MAX_NUMBERS_PER_REQUEST)
+    throw new AppError(
+      "too_many_numbers",
+      `At most ${MAX_NUMBERS_PER_REQUEST} numbers can be added in one request; ${items.length} were sent. Use the CSV import for more.`,
+      [{ field: "numbers", message: `At most ${MAX_NUMBERS_PER_REQUEST} items.` }],
+    );
+
+  const refusals: ItemRefusal[] = [];
+  const accepted: { index: number; item: NumberItem & { number: string } }[] = [];
+  const seen = new Map<string, number>();
+  for (const [index, raw] of items.entries()) {
+    const checked = checkItem(raw, index);
+    if (!checked.ok) {
+      refusals.push(checked.refusal);
+      continue;
+    }
+    const { item } = checked;
+    if (principal.scope.kind === "partner") {
+      if (item.partnerId && item.partnerId !== principal.scope.partnerId) {
+        refusals.push({
+          index,
+          number: item.number,
+          code: "forbidden",
+          message: "A partner adds numbers only to its own inventory.",
+        });
+        continue;
+      }
+      item.partnerId = principal.scope.partnerId;
+    }
+    const first = seen.get(item.number);
+    if (first !== undefined) {
+      refusals.push({
+        index,
+        number: item.number,
+        code: "duplicate_in_request",
+        message: `Same number as item ${first}.`,
+      });
+      continue;
+    }
+    seen.set(item.number, index);
+    accepted.push({ index, item });
+  }
+
+  const existing = await existingNumbers(
+    deps.db,
+    accepted.map(({ item }) => item.number),
+  );
+  for (const { index, item } of accepted)
+    if (existing.has(item.number))
+      refusals.push({
+        index,
+        number: item.number,
+        code: "already_exists",
+        message: "This number is already in inventory.",
+      });
+  await checkPartners(deps, accepted, refusals);
+
+  if (refusals.length > 0) {
+    refusals.sort((a, b) => a.index - b.index);
+    throw new AppError(
+      "validation_failed",
+      `${refusals.length} of ${items.length} numbers were refused, so none were added.`,
+      refusals,
+      422,
+    );
+  }
+
+  const now = deps.clock.now();
+  try {
+    const rows = await deps.db.transaction().execute(async (trx) => {
+      const inserted = await insertNumbers(
+        trx,
+        accepted.map(({ item }) => toNumberRow(item, now)),
+      );
+      await trx
+        .insertInto("number_history")
+        .values(
+          inserted.map((row) => ({
+            number: row.number,
+            at: now,
+            action: "add",
+            actor: principal.actor,
+            remark: row.lock_remark,
+            transition_id: null,
+            before: null,
+            after: JSON.stringify(historySnapshot(toSnapshot(row))),
+          })),
+        )
+        .execute();
+      return inserted;
+    });
+    const order = new Map(accepted.map(({ item }, position) => [item.number, position]));
+    return rows.sort((a, b) => order.get(a.number)! - order.get(b.number)!).map(toNumberView);
+  } catch (error) {
+    // Another request added one of them between our check and our insert.
+    if ((error as { code?: string }).code === "23505")
+      throw new AppError(
+        "validation_failed",
+        "Some of these numbers were added meanwhile, so none were added.",
+        [],
+        422,
+      );
+    throw error;
+  }
+}
+
+async function checkPartners(
+  deps: Dependencies,
+  accepted: { index: number; item: NumberItem & { number: string } }[],
+  refusals: ItemRefusal[],
+) {
+  const partnerIds = [
+    ...new Set(accepted.map(({ item }) => item.partnerId).filter((id): id is string => !!id)),
+  ];
+  if (partnerIds.length === 0) return;
+  const partners = await deps.db
+    .selectFrom("organizations")
+    .select("id")
+    .where("id", "in", partnerIds)
+    .where("kind", "=", "partner")
+    .execute();
+  const known = new Set(partners.map((partner) => partner.id));
+  for (const { index, item } of accepted)
+    if (item.partnerId && !known.has(item.partnerId))
+      refusals.push({
+        index,
+        number: item.number,
+        code: "unknown_organization",
+        message: `No partner has the id ${item.partnerId}.`,
+      });
+}
+
+export async function getNumber(deps: Dependencies, principal: Principal, number: string) {
+  const row = await findNumber(deps.db, number, principal.scope);
+  if (!row) throw notFound(`Number ${number}`);
+  return toNumberView(row);
+}
+
+export async function getHistory(deps: Dependencies, principal: Principal, number: string) {
+  await getNumber(deps, principal, number);
+  return listHistory(deps.db, number);
+}

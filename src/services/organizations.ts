@@ -1,0 +1,104 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import {
+  findOrganization,
+  insertApiKey,
+  insertOrganization,
+  type Organization,
+  type OrganizationFields,
+  revokeApiKey,
+  updateOrganization,
+} from "../db/organizations.js";
+import type { Dependencies } from "../dependencies.js";
+import { AppError, notFound } from "../error-codes.js";
+import type { Role } from "../lifecycle/states.js";
+
+type Db = Dependencies["db"];
+
+/** API keys are 256 random bits, so a plain SHA-256 is a safe hash to store (no slow KDF needed). */
+export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");
+
+async function checkPartnerLink(db: Db, fields: Partial<OrganizationFields>, current?: Organization) {
+  const kind = fields.kind ?? current?.kind;
+  const partnerId = fields.partnerId === undefined ? current?.partnerId : fields.partnerId;
+  if (!partnerId) return;
+  if (kind !== "customer")
+    throw new AppError("validation_failed", "Only a customer may belong to a partner.", [
+      { field: "partnerId", message: "Only a customer may belong to a partner." },
+    ]);
+  const partner = await findOrganization(db, partnerId);
+  if (!partner || partner.kind !== "partner")
+    throw new AppError("unknown_organization", `No partner organisation has the id ${partnerId}.`);
+}
+
+export async function createOrganization(deps: Dependencies, fields: OrganizationFields) {
+  await checkPartnerLink(deps.db, fields);
+  return insertOrganization(deps.db, randomUUID(), fields, deps.clock.now());
+}
+
+export async function getOrganization(deps: Dependencies, id: string) {
+  const organization = await findOrganization(deps.db, id);
+  if (!organization) throw notFound(`Organisation ${id}`);
+  return organization;
+}
+
+export async function changeOrganization(
+  deps: Dependencies,
+  id: string,
+  fields: Partial<OrganizationFields>,
+) {
+  const current = await getOrganization(deps, id);
+  await checkPartnerLink(deps.db, fields, current);
+  const updated = await updateOrganization(deps.db, id, fields, deps.clock.now());
+  if (!updated) throw notFound(`Organisation ${id}`);
+  return updated;
+}
+
+const ROLE_ORGANIZATION_KIND: Partial<Record<Role, Organization["kind"]>> = {
+  partner_admin: "partner",
+  customer_admin: "customer",
+};
+
+export async function createApiKey(
+  deps: Pick<Dependencies, "db">,
+  role: Role,
+  organizationId: string | null,
+) {
+  const neededKind = ROLE_ORGANIZATION_KIND[role];
+  if (role === "platform_admin" && organizationId)
+    throw new AppError("validation_failed", "A platform_admin key belongs to no organisation.", [
+      { field: "organizationId", message: "Must be omitted for platform_admin." },
+    ]);
+  if (neededKind && !organizationId)
+    throw new AppError("validation_failed", `A ${role} key needs an organizationId.`, [
+      { field: "organizationId", message: "Required for this role." },
+    ]);
+  if (organizationId) {
+    const organization = await findOrganization(deps.db, organizationId);
+    if (!organization)
+      throw new AppError("unknown_organization", `No organisation has the id ${organizationId}.`);
+    if (neededKind && organization.kind !== neededKind)
+      throw new AppError("validation_failed", `A ${role} key must belong to a ${neededKind} organisation.`, [
+        { field: "organizationId", message: `Must name a ${neededKind}.` },
+      ]);
+  }
+  const id = randomUUID();
+  const key = `nk_${randomBytes(32).toString("base64url")}`;
+  await insertApiKey(deps.db, { id, keyHash: hashApiKey(key), role, organizationId });
+  return { id, key, role, organizationId };
+}
+
+export async function deleteApiKey(deps: Dependencies, id: string) {
+  if (!(await revokeApiKey(deps.db, id, deps.clock.now()))) throw notFound(`API key ${id}`);
+}
+
+/** NUMBERS_ADMIN_KEY: a platform_admin key with exactly this value exists (bootstrap). */
+export async function ensureAdminKey(deps: Pick<Dependencies, "db" | "config">) {
+  const key = deps.config.adminKey;
+  if (!key) return;
+  await insertApiKey(deps.db, {
+    id: randomUUID(),
+    keyHash: hashApiKey(key),
+    role: "platform_admin",
+    organizationId: null,
+  });
+}

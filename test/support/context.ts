@@ -1,0 +1,74 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import pino from "pino";
+import { inject } from "vitest";
+import { type App, buildApp } from "../../src/api/app.js";
+import { closeDependencies, createDependencies } from "../../src/bootstrap.js";
+import { fixedClock } from "../../src/clock.js";
+import { type Config, parseConfig } from "../../src/config.js";
+import type { Dependencies } from "../../src/dependencies.js";
+import { ensureAdminKey } from "../../src/services/organizations.js";
+import type { Role } from "../../workers/roles.js";
+import { startWorkers } from "../../workers/worker.js";
+
+export const ADMIN_KEY = "test-admin-key-0123456789";
+const TEMPLATE_DATABASE = "numbers_template";
+
+export interface TestContext {
+  app: App;
+  deps: Dependencies;
+  clock: ReturnType<typeof fixedClock>;
+  databaseUrl: string;
+  redisUrl: string;
+  /** Starts the worker role in this process; stop it with the returned role's close(). */
+  startWorker(): Promise<Role>;
+  close(): Promise<void>;
+}
+
+/** A fresh database cloned from the migrated template, its own queue prefix, a fixed clock. */
+export async function createTestContext(overrides: Partial<Config> = {}): Promise<TestContext> {
+  const name = `test_${randomBytes(6).toString("hex")}`;
+  const adminUrl = new URL(inject("databaseUrl"));
+  const admin = new pg.Client({ connectionString: adminUrl.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  await admin.end();
+  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
+  const redisUrl = inject("redisUrl");
+
+  const config: Config = {
+    ...parseConfig({}),
+    adminKey: ADMIN_KEY,
+    databasePoolSize: 5,
+    workerConcurrency: 4,
+    reconcileAfterSeconds: 1,
+    ...overrides,
+  };
+  const clock = fixedClock(new Date("2026-03-01T09:00:00.000Z"));
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const deps: Dependencies = {
+    ...createDependencies(config, { databaseUrl, redisUrl }, log, { queuePrefix: name }),
+    clock,
+  };
+  await ensureAdminKey(deps);
+  const app = await buildApp(deps);
+  const roles: Role[] = [];
+
+  return {
+    app,
+    deps,
+    clock,
+    databaseUrl,
+    redisUrl,
+    async startWorker() {
+      const role = await startWorkers(deps, redisUrl);
+      roles.push(role);
+      return role;
+    },
+    async close() {
+      await Promise.allSettled(roles.map((role) => role.close()));
+      await app.close();
+      await closeDependencies(deps);
+    },
+  };
+}

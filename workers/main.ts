@@ -1,0 +1,79 @@
+import { parseArgs } from "node:util";
+import {
+  closeDependencies,
+  createDependencies,
+  createLogger,
+  migrate,
+  startServices,
+} from "../src/bootstrap.js";
+import { parseConfig } from "../src/config.js";
+import { ensureAdminKey } from "../src/services/organizations.js";
+import { startApi } from "./api.js";
+import { ROLE_NAMES, type Role, type RoleName } from "./roles.js";
+import { startScheduler } from "./scheduler.js";
+import { startWorkers } from "./worker.js";
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function main() {
+  const { values } = parseArgs({
+    options: { role: { type: "string", default: "all" } },
+    allowPositionals: true,
+  });
+  const roleName = values.role as RoleName;
+  if (!ROLE_NAMES.includes(roleName)) {
+    console.error(`Unknown role "${values.role}"; use one of ${ROLE_NAMES.join(", ")}.`);
+    process.exit(2);
+  }
+  const config = parseConfig();
+  const log = createLogger(config).child({ role: roleName });
+  const services = await startServices(config, log);
+  const deps = createDependencies(config, services, log);
+  await untilReachable(() => migrate(deps), log);
+  await ensureAdminKey(deps);
+
+  const roles: Role[] = [];
+  const wants = (name: RoleName) => roleName === "all" || roleName === name;
+  if (wants("worker")) roles.push(await startWorkers(deps, services.redisUrl));
+  if (wants("scheduler")) roles.push(await startScheduler(deps));
+  if (wants("api")) roles.push(await startApi(deps));
+  log.info({ role: roleName, port: wants("api") ? config.port : undefined }, "numbers is running");
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    for (const role of roles) role.drain?.();
+    // The API stops accepting first, then workers finish their current jobs.
+    for (const role of [...roles].reverse())
+      await role.close().catch((error) => log.error({ err: error }, "close failed"));
+    await closeDependencies(deps);
+    await services.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** At start Postgres may still be coming up: keep trying rather than exit. */
+async function untilReachable(task: () => Promise<void>, log: ReturnType<typeof createLogger>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await task();
+    } catch (error) {
+      if (attempt === 1 || attempt % 10 === 0)
+        log.warn({ err: error, attempt }, "database not reachable yet; retrying");
+      await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 500, 5_000)));
+    }
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`numbers could not start: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+import { type Job, Worker } from "bullmq";
+import * as applyTransition from "../jobs/apply-transition.js";
+import type { Dependencies } from "../src/dependencies.js";
+import { workerConnection } from "../src/queues.js";
+import type { Role } from "./roles.js";
+
+interface JobKind {
+  queueName: string;
+  handle: (deps: Dependencies, data: unknown, job: Job) => Promise<unknown>;
+}
+
+/** Consumes every queue; several worker processes may run, the row locks decide. */
+export async function startWorkers(deps: Dependencies, redisUrl: string): Promise<Role> {
+  const kinds: { kind: JobKind; concurrency: number }[] = [
+    { kind: applyTransition, concurrency: deps.config.workerConcurrency },
+  ];
+  const workers = kinds.map(({ kind, concurrency }) => {
+    const worker = new Worker(
+      kind.queueName,
+      async (job) => {
+        const log = deps.log.child({ queue: kind.queueName, jobId: job.id, attempt: job.attemptsMade + 1 });
+        return kind.handle({ ...deps, log }, job.data, job);
+      },
+      {
+        connection: workerConnection(redisUrl),
+        prefix: deps.queuePrefix,
+        concurrency,
+        // A worker killed mid-job has its job taken back by another after this long.
+        lockDuration: 15_000,
+        stalledInterval: 15_000,
+        maxStalledCount: 5,
+      },
+    );
+    worker.on("failed", (job, error) =>
+      deps.log.warn(
+        { queue: kind.queueName, jobId: job?.id, err: error, attempts: job?.attemptsMade },
+        "job failed",
+      ),
+    );
+    worker.on("error", (error) =>
+      deps.log.debug({ queue: kind.queueName, err: error }, "worker connection error"),
+    );
+    return worker;
+  });
+  await Promise.all(workers.map((worker) => worker.waitUntilReady().catch(() => {})));
+  deps.log.info({ queues: kinds.map(({ kind }) => kind.queueName) }, "workers ready");
+  return {
+    name: "worker",
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+    },
+  };
+}
