@@ -63,7 +63,6 @@ export function createDependencies(
   config: Config,
   urls: { databaseUrl: string; redisUrl: string },
   log: Logger,
-  options: { queuePrefix?: string } = {},
 ): Dependencies {
   const { db, pool } = createDatabase({ url: urls.databaseUrl, poolSize: config.databasePoolSize });
   const redis = producerConnection(urls.redisUrl);
@@ -72,8 +71,8 @@ export function createDependencies(
     db,
     pool,
     redis,
-    queues: createQueues(redis, options.queuePrefix),
-    queuePrefix: options.queuePrefix,
+    queues: createQueues(redis, config.queuePrefix),
+    queuePrefix: config.queuePrefix,
     clock: systemClock,
     log,
   };

@@ -30,6 +30,8 @@ const environmentSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
   /** A pending transition whose job has not been seen for this long is enqueued again. */
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(1).default(10),
+  /** BullMQ key prefix; lets several deployments (or test files) share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -60,6 +62,7 @@ export function parseConfig(environment: NodeJS.ProcessEnv = process.env) {
     databasePoolSize: env.DATABASE_POOL_SIZE,
     workerConcurrency: env.WORKER_CONCURRENCY,
     reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS,
+    queuePrefix: env.QUEUE_PREFIX,
     logLevel: env.LOG_LEVEL,
   };
 }

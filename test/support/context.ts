@@ -42,12 +42,13 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
     databasePoolSize: 5,
     workerConcurrency: 4,
     reconcileAfterSeconds: 1,
+    queuePrefix: name,
     ...overrides,
   };
   const clock = fixedClock(new Date("2026-03-01T09:00:00.000Z"));
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const deps: Dependencies = {
-    ...createDependencies(config, { databaseUrl, redisUrl }, log, { queuePrefix: name }),
+    ...createDependencies(config, { databaseUrl, redisUrl }, log),
     clock,
   };
   await ensureAdminKey(deps);
