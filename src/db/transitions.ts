@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database, TransitionRow } from "./tables.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -40,7 +40,8 @@ export async function insertTransitions(trx: Transaction<Database>, transitions:
         request: JSON.stringify(t.request),
         actor: t.actor,
         requested_at: t.requestedAt,
-        enqueued_at: t.requestedAt,
+        // Wall-clock time of the database, not the business clock: staleness is operational.
+        enqueued_at: sql<Date>`now()`,
       })),
     )
     .returningAll()
@@ -94,20 +95,20 @@ export async function finishTransition(
 }
 
 /**
- * Pending transitions last handed to the queue before `before`: the reconciler hands them over
- * again (a wiped Redis or a lost job). Claims them by moving `enqueued_at`, so two schedulers
- * running at once do not both take the same rows.
+ * Pending transitions last handed to the queue more than `olderThanSeconds` ago (database clock):
+ * the reconciler hands them over again (a wiped Redis or a lost job). Claims them by moving
+ * `enqueued_at`, so two schedulers running at once do not both take the same rows.
  */
-export async function claimStalePending(db: Kysely<Database>, before: Date, now: Date, limit: number) {
+export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: number, limit: number) {
   const rows = await db
     .updateTable("transitions")
-    .set({ enqueued_at: now })
+    .set({ enqueued_at: sql<Date>`now()` })
     .where("id", "in", (eb) =>
       eb
         .selectFrom("transitions")
         .select("id")
         .where("status", "=", "pending")
-        .where("enqueued_at", "<", before)
+        .where("enqueued_at", "<", sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
         .orderBy("enqueued_at")
         .limit(limit)
         .forUpdate()

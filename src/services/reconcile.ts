@@ -12,16 +12,14 @@ const BATCH = 1_000;
  * so handing over too often costs a little work and never a double change.
  */
 export async function reconcilePendingTransitions(deps: Dependencies): Promise<number> {
-  const now = deps.clock.now();
-  const staleBefore = new Date(now.getTime() - deps.config.reconcileAfterSeconds * 1000);
   let total = 0;
   for (;;) {
-    const ids = await claimStalePending(deps.db, staleBefore, now, BATCH);
+    const ids = await claimStalePending(deps.db, deps.config.reconcileAfterSeconds, BATCH);
     await enqueueTransitions(deps, ids);
     total += ids.length;
     if (ids.length < BATCH) break;
   }
   if (total > 0) deps.log.info({ transitions: total }, "re-enqueued pending transitions");
-  await deleteExpiredIdempotencyKeys(deps.db, addDays(now, -1));
+  await deleteExpiredIdempotencyKeys(deps.db, addDays(deps.clock.now(), -1));
   return total;
 }
