@@ -37,15 +37,18 @@ async function main() {
   if (wants("worker")) roles.push(await startWorkers(deps, services.redisUrl));
   if (wants("scheduler")) roles.push(await startScheduler(deps));
   if (wants("api")) roles.push(await startApi(deps));
-  log.info({ role: roleName, port: wants("api") ? config.port : undefined }, "numbers is running");
+  log.info({ port: wants("api") ? config.port : undefined }, "numbers is running");
 
-  let stopping = false;
+  let stoppingSince = 0;
   const shutdown = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // npm passes a signal on to us and the terminal sends it to the whole group: one Ctrl-C
+      // can arrive twice. Only a later, deliberate second signal means "exit now".
+      if (Date.now() - stoppingSince < 1_000) return;
       log.warn({ signal }, "second signal: exiting now");
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info({ signal }, "shutting down");
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     for (const role of roles) role.drain?.();
@@ -58,6 +61,9 @@ async function main() {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  // Started by a launcher that died without passing the signal on: stop rather than linger.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && void shutdown("parent exited"), 1_000).unref();
 }
 
 /** At start Postgres may still be coming up: keep trying rather than exit. */

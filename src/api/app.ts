@@ -4,11 +4,16 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { Dependencies } from "../dependencies.js";
 import { requirePlatformAdmin } from "../services/principal.js";
 import { createAuthenticator } from "./authenticate.js";
+import { registerDashboard } from "./dashboard.js";
 import { installErrorHandling } from "./error-handler.js";
+import { registerOpenApi } from "./openapi.js";
+import { observeRequests } from "./request-log.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { numberRoutes } from "./routes/numbers.js";
 import { organizationRoutes } from "./routes/organizations.js";
+import { siteRoutes } from "./routes/sites.js";
 import { transitionRoutes } from "./routes/transitions.js";
 
 export type App = FastifyInstance<
@@ -38,7 +43,8 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     requestIdHeader: "x-request-id",
-    disableRequestLogging: false,
+    // observeRequests logs one line per request instead of Fastify's two.
+    disableRequestLogging: true,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -53,14 +59,20 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     await authenticate(request);
     if (config?.platformOnly) requirePlatformAdmin(request.principal);
   });
+  observeRequests(app as unknown as FastifyInstance);
+  // Before the routes: the OpenAPI document is collected as routes are added.
+  await registerOpenApi(app as unknown as FastifyInstance);
+  await registerDashboard(app as unknown as FastifyInstance, deps);
 
   await app.register(async (scoped) => {
     const routes = scoped as unknown as App;
     await healthRoutes(routes, deps);
+    await metricsRoutes(routes, deps);
     await organizationRoutes(routes, deps);
     await apiKeyRoutes(routes, deps);
     await numberRoutes(routes, deps);
     await transitionRoutes(routes, deps);
+    await siteRoutes(routes, deps);
   });
   return app;
 }
