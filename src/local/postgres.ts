@@ -18,6 +18,8 @@ export interface LocalPostgresOptions {
   database: string;
   /** Throw-away clusters for tests: no fsync, removed on stop. */
   ephemeral?: boolean;
+  /** A fixed port (a restart on the same address); a free one when unset. */
+  port?: number;
   log?: (message: string) => void;
 }
 
@@ -60,7 +62,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     port = running.port;
     log(`reusing the PostgreSQL already running on port ${port}`);
   } else {
-    port = await freePort();
+    port = options.port ?? (await freePort());
     child = await launch(bin("postgres"), clusterDir, port, owner, options.ephemeral ?? false);
   }
 
