@@ -55,7 +55,8 @@ async function main() {
     await command(deps, args);
   } finally {
     await closeDependencies(deps);
-    // Local services started just for this command are left running for the app that shares them.
+    // Stops only what this command started itself; services of a running `npm start` are reused.
+    await services.stop();
   }
 }
 
