@@ -9,6 +9,8 @@ import { freePort, isAlive, isRoot, waitFor, which } from "./processes.js";
 export interface LocalRedisOptions {
   dataDir: string;
   ephemeral?: boolean;
+  /** A fixed port (a restart on the same address); a free one when unset. */
+  port?: number;
   log?: (message: string) => void;
 }
 
@@ -28,7 +30,7 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     return { url: `redis://127.0.0.1:${previous.port}`, stop: async () => {} };
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = [
     "--port",
     String(port),
