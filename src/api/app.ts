@@ -14,6 +14,7 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { numberRoutes } from "./routes/numbers.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { siteRoutes } from "./routes/sites.js";
+import { siteRoutes } from "./routes/sites.js";
 import { transitionRoutes } from "./routes/transitions.js";
 
 export type App = FastifyInstance<
@@ -72,6 +73,7 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     await apiKeyRoutes(routes, deps);
     await numberRoutes(routes, deps);
     await transitionRoutes(routes, deps);
+    await siteRoutes(routes, deps);
     await siteRoutes(routes, deps);
   });
   return app;

@@ -99,6 +99,40 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface SitesTable {
+  id: string;
+  name: string;
+  operator_id: string;
+  created_at: CreatedAt;
+}
+
+export interface SiteOccupiersTable {
+  site_id: string;
+  organization_id: string;
+  created_at: CreatedAt;
+}
+
+export interface SiteEntitlementsTable {
+  site_id: string;
+  organization_id: string;
+  voice_services: number;
+  updated_at: Timestamp;
+}
+
+export interface MainNumberForwardingTable {
+  site_id: string;
+  organization_id: string;
+  hunt_group: boolean;
+  updated_at: Timestamp;
+}
+
+export interface HuntGroupMembersTable {
+  site_id: string;
+  organization_id: string;
+  number: string;
+  added_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -106,6 +140,11 @@ export interface Database {
   transitions: TransitionsTable;
   number_history: NumberHistoryTable;
   idempotency_keys: IdempotencyKeysTable;
+  sites: SitesTable;
+  site_occupiers: SiteOccupiersTable;
+  site_entitlements: SiteEntitlementsTable;
+  main_number_forwarding: MainNumberForwardingTable;
+  hunt_group_members: HuntGroupMembersTable;
 }
 
 export type NumberRow = Selectable<NumbersTable>;

@@ -146,11 +146,14 @@ const putInService = (number: NumberSnapshot, request: TransitionRequest): Numbe
 function subscriptionEnded(kind: keyof typeof RESERVATION_DAYS & ReservationKind): Rule {
   return {
     from: ["assigned"],
-    change: (number, _request, { now }) =>
-      fieldsOnly({
+    // Out of service: it no longer rings in the owner's hunt group.
+    change: (number, _request, { now }) => ({
+      fields: {
         ...reservedFor(number.ownerId, kind, now, addDays(now, RESERVATION_DAYS[kind])),
         subscriptionId: number.subscriptionId,
-      }),
+      },
+      effects: ["leave_hunt_group"],
+    }),
   };
 }
 
@@ -217,7 +220,9 @@ export const RULES: Record<Action, Rule> = {
       (request.subscriptionId
         ? undefined
         : refuse("subscription_required", "Assigning a number needs the subscriptionId it serves.")) ??
-      checkOwnerForService(number, request, context),
+      checkOwnerForService(number, request, context) ??
+      checkSite(number, context, number.ownerId ?? request.ownerId!) ??
+      checkMainNumberFromAvailable(number, context),
     change: putInService,
   },
   activate: {
@@ -225,6 +230,7 @@ export const RULES: Record<Action, Rule> = {
     check: (number, request, context) =>
       checkOwnerForService(number, request, context) ??
       checkSite(number, context, number.ownerId ?? request.ownerId!) ??
+      checkMainNumberFromAvailable(number, context) ??
       checkEntitlement(number, context),
     change: putInService,
   },
@@ -304,4 +310,9 @@ function checkMainNumber(number: NumberSnapshot, context: DecisionContext): Refu
   if (number.mainNumber && context.site?.organizationHasMainNumber)
     return refuse("main_number_taken", "The organisation already has a main number at this site.");
   return undefined;
+}
+
+/** Straight from available the number is allocated and activated at once: the main-number rule holds too. */
+function checkMainNumberFromAvailable(number: NumberSnapshot, context: DecisionContext) {
+  return number.state === "available" ? checkMainNumber(number, context) : undefined;
 }

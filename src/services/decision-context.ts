@@ -1,12 +1,17 @@
 import type { Transaction } from "kysely";
 import type { Config } from "../config.js";
+import { loadSiteFacts } from "../db/sites.js";
 import type { Database } from "../db/tables.js";
 import type { DecisionContext, NumberSnapshot, TransitionRequest } from "../lifecycle/number-state.js";
+import type { Action } from "../lifecycle/states.js";
+
+/** Actions whose rules look at the organisation's standing at the number's site. */
+const SITE_ACTIONS: ReadonlySet<Action> = new Set(["allocate", "assign", "activate"]);
 
 /** Gathers what decide() needs beyond the number row, inside the caller's transaction. */
 export async function loadDecisionContext(
   trx: Transaction<Database>,
-  _number: NumberSnapshot,
+  number: NumberSnapshot,
   request: TransitionRequest,
   config: Pick<Config, "cooldownDays" | "lockPeriodDays">,
   now: Date,
@@ -25,6 +30,26 @@ export async function loadDecisionContext(
     context.requestedOwner = owner
       ? { id: owner.id, kind: owner.kind as "customer" | "partner", partnerId: owner.partner_id }
       : null;
+  }
+  const inUsableState = number.state === "available" || number.state === "reserved";
+  if (number.siteId && inUsableState && SITE_ACTIONS.has(request.action)) {
+    // allocate names the new holder; activate/assign serve the holder the number is reserved for.
+    const organizationId =
+      request.action === "allocate" ? request.ownerId : (number.ownerId ?? request.ownerId);
+    if (organizationId && context.requestedOwner !== null) {
+      // Serialise on the organisation's entitlement row where a rule counts other numbers:
+      // the entitlement (activate) and the one-main-number rule.
+      const lock = request.action === "activate" || number.mainNumber;
+      context.site = await loadSiteFacts(
+        trx,
+        { number: number.number, siteId: number.siteId },
+        organizationId,
+        {
+          lock,
+          now,
+        },
+      );
+    }
   }
   return context;
 }

@@ -1,5 +1,7 @@
+import type { Kysely } from "kysely";
 import { z } from "zod";
-import type { NewNumberRow } from "../db/tables.js";
+import { findSites } from "../db/sites.js";
+import type { Database, NewNumberRow } from "../db/tables.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
 import { CAPABILITIES } from "../lifecycle/states.js";
 
@@ -69,6 +71,39 @@ export function checkItem(
       },
     };
   return { ok: true, item: { ...parsed.data, number } };
+}
+
+/**
+ * A number provisioned at a site belongs to the site operator's inventory: `siteId` must name an
+ * existing site (else `validation_failed`), `partnerId` defaults to its operator and, when given,
+ * must be that operator (else `not_at_site`). Fills in `partnerId` on the accepted items.
+ */
+export async function checkItemSites(
+  db: Kysely<Database>,
+  accepted: { index: number; item: NumberItem & { number: string } }[],
+  refusals: ItemRefusal[],
+) {
+  const siteIds = [...new Set(accepted.map(({ item }) => item.siteId).filter((id): id is string => !!id))];
+  const sites = await findSites(db, siteIds);
+  for (const { index, item } of accepted) {
+    if (!item.siteId) continue;
+    const site = sites.get(item.siteId);
+    if (!site)
+      refusals.push({
+        index,
+        number: item.number,
+        code: "validation_failed",
+        message: `siteId: no site has the id ${item.siteId}.`,
+      });
+    else if (item.partnerId && item.partnerId !== site.operatorId)
+      refusals.push({
+        index,
+        number: item.number,
+        code: "not_at_site",
+        message: `Partner ${item.partnerId} is not the operator of site ${site.id}; a site's numbers belong to its operator's inventory.`,
+      });
+    else item.partnerId = site.operatorId;
+  }
 }
 
 export function toNumberRow(item: NumberItem & { number: string }, now: Date): NewNumberRow {

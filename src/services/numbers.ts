@@ -10,7 +10,7 @@ import { listHistory } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
-import { checkItem, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
+import { checkItem, checkItemSites, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
 import type { Principal } from "./principal.js";
 
 export const MAX_NUMBERS_PER_REQUEST = 50;
@@ -88,6 +88,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
         message: "This number is already in inventory.",
       });
   await checkPartners(deps, accepted, refusals);
+  await checkItemSites(deps.db, accepted, refusals);
 
   if (refusals.length > 0) {
     refusals.sort((a, b) => a.index - b.index);

@@ -9,6 +9,7 @@ import {
   toSnapshot,
 } from "../db/numbers.js";
 import { inScope } from "../db/scope.js";
+import { applyHuntGroupEffects, occupiesSiteOperatedBy } from "../db/sites.js";
 import type { Database, NumberRow } from "../db/tables.js";
 import {
   findIdempotencyKey,
@@ -172,7 +173,10 @@ async function ensureOwnerVisible(
   const visible =
     owner &&
     (scope.kind === "partner"
-      ? owner.id === scope.partnerId || owner.partner_id === scope.partnerId
+      ? owner.id === scope.partnerId ||
+        owner.partner_id === scope.partnerId ||
+        // An operator acts for the occupiers of its sites (site telephony, seed 002).
+        (await occupiesSiteOperatedBy(trx, owner.id, scope.partnerId))
       : owner.id === scope.organizationId);
   if (!visible)
     throw new AppError("unknown_organization", `No organisation you can act for has the id ${ownerId}.`);
@@ -280,6 +284,7 @@ export async function applyTransition(
     }
 
     const updated = await finishPending(trx, row.number, transitionId, toColumns(decision.change), now);
+    await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
     const after = historySnapshot(toSnapshot(updated));
     await insertHistory(trx, {
       number: row.number,

@@ -340,19 +340,35 @@ describe("decide: rule refusals", () => {
     ["allocate", "available"],
     ["activate", "available"],
     ["activate", "reserved"],
+    ["assign", "available"],
+    ["assign", "reserved"],
   ] as const)("not_at_site: %s from %s for an organisation that is not at the site", (action, state) => {
     const number = inState(state, { siteId: SITE });
     const site = siteFacts({ organizationAtSite: false });
-    expect(refusalOf(run(number, { action, ownerId: OWNER }, { site })).code).toBe("not_at_site");
+    const request = { action, ownerId: OWNER, subscriptionId: SUBSCRIPTION };
+    expect(refusalOf(run(number, request, { site })).code).toBe("not_at_site");
   });
 
-  it("main_number_taken: allocate a main number to an organisation that has one at the site", () => {
-    const number = inState("available", { siteId: SITE, mainNumber: true });
+  it.each([
+    ["allocate", {}],
+    ["activate", {}],
+    ["assign", { subscriptionId: SUBSCRIPTION }],
+  ] as const)(
+    "main_number_taken: %s a main number from available for an organisation that has one at the site",
+    (action, request) => {
+      const number = inState("available", { siteId: SITE, mainNumber: true });
+      const site = siteFacts({ organizationHasMainNumber: true });
+      expect(refusalOf(run(number, { action, ownerId: OWNER, ...request }, { site }))).toEqual({
+        code: "main_number_taken",
+        message: "The organisation already has a main number at this site.",
+      });
+    },
+  );
+
+  it("main_number_taken does not apply to a main number already allocated to the organisation", () => {
+    const number = inState("reserved", { siteId: SITE, mainNumber: true, reservationKind: "allocation" });
     const site = siteFacts({ organizationHasMainNumber: true });
-    expect(refusalOf(run(number, { action: "allocate", ownerId: OWNER }, { site }))).toEqual({
-      code: "main_number_taken",
-      message: "The organisation already has a main number at this site.",
-    });
+    expect(changeOf(run(number, { action: "activate" }, { site })).fields.state).toBe("assigned");
   });
 
   it.each([
@@ -545,20 +561,23 @@ describe("decide: the change on success", () => {
     ["subscription_expired", new Date("2026-02-26T00:00:00.000Z")],
     ["subscription_terminated", new Date("2026-01-29T00:00:00.000Z")],
     ["swapped_out", new Date("2026-01-02T00:00:00.000Z")],
-  ] as const)("%s reserves the number for the same owner until %s", (action, expiresAt) => {
-    expect(changeOf(run(inState("assigned"), { action }))).toEqual({
-      fields: {
-        ...CLEARED,
-        state: "reserved",
-        ownerId: OWNER,
-        subscriptionId: SUBSCRIPTION,
-        reservationKind: action,
-        reservedAt: NOW,
-        reservationExpiresAt: expiresAt,
-      },
-      effects: [],
-    });
-  });
+  ] as const)(
+    "%s reserves the number for the same owner until %s, out of the hunt group",
+    (action, expiresAt) => {
+      expect(changeOf(run(inState("assigned"), { action }))).toEqual({
+        fields: {
+          ...CLEARED,
+          state: "reserved",
+          ownerId: OWNER,
+          subscriptionId: SUBSCRIPTION,
+          reservationKind: action,
+          reservedAt: NOW,
+          reservationExpiresAt: expiresAt,
+        },
+        effects: ["leave_hunt_group"],
+      });
+    },
+  );
 
   it("deactivate keeps the owner, clears settings, resets the PIN and leaves the hunt group", () => {
     expect(changeOf(run(inState("assigned"), { action: "deactivate" }))).toEqual({

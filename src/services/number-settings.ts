@@ -1,0 +1,109 @@
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
+import { sql, type Transaction } from "kysely";
+import { lockNumber, toNumberView } from "../db/numbers.js";
+import type { Database, NumberRow, NumberUpdate } from "../db/tables.js";
+import type { Dependencies } from "../dependencies.js";
+import { AppError, notFound } from "../error-codes.js";
+import { type Principal, requireWriter } from "./principal.js";
+
+/** Call settings are free-form, but bounded: they ride along on every read of the number. */
+export const MAX_SETTINGS_BYTES = 16 * 1024;
+
+// scrypt cost: ~50 ms per hash on the project's machine; PINs are short, so the KDF must be slow.
+const SCRYPT: ScryptOptions = { N: 16_384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+const KEY_LENGTH = 32;
+
+function scryptAsync(secret: string, salt: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(secret, salt, KEY_LENGTH, SCRYPT, (error, key) => (error ? reject(error) : resolve(key))),
+  );
+}
+
+/** `scrypt$N$r$p$salt$hash` (base64url), so the cost can be raised later without losing old hashes. */
+export async function hashPin(pin: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(pin, salt);
+  return ["scrypt", SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString("base64url"), key.toString("base64url")].join(
+    "$",
+  );
+}
+
+export async function verifyPin(pin: string, stored: string): Promise<boolean> {
+  const [scheme, , , , salt, hash] = stored.split("$");
+  if (scheme !== "scrypt" || !salt || !hash) return false;
+  const key = await scryptAsync(pin, Buffer.from(salt, "base64url"));
+  const expected = Buffer.from(hash, "base64url");
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+export function settingsSize(settings: Record<string, unknown>): number {
+  return Buffer.byteLength(JSON.stringify(settings), "utf8");
+}
+
+/**
+ * Changes a number's own configuration (not its life-cycle): only while it is in service, never
+ * while a transition is pending (seed 002: "you cannot make another edit"), in one transaction on
+ * the locked row so a deactivation cannot slip in between the check and the write.
+ */
+async function changeInService(
+  deps: Dependencies,
+  principal: Principal,
+  number: string,
+  what: string,
+  update: NumberUpdate,
+) {
+  requireWriter(principal);
+  const now = deps.clock.now();
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const current = await lockNumber(trx, number, principal.scope);
+    if (!current) throw notFound(`Number ${number}`);
+    refuseWhilePending(current);
+    if (current.state !== "assigned")
+      throw new AppError(
+        "invalid_state",
+        `Cannot change the ${what} of a number that is ${current.state}; it must be assigned (active).`,
+      );
+    return write(trx, number, update, now);
+  });
+  return toNumberView(row);
+}
+
+function refuseWhilePending(row: NumberRow) {
+  if (row.pending_transition_id)
+    throw new AppError(
+      "update_in_progress",
+      `Number ${row.number} has an update in progress (${row.pending_action}); try again when it has finished.`,
+      [{ transitionId: row.pending_transition_id, action: row.pending_action }],
+    );
+}
+
+function write(trx: Transaction<Database>, number: string, update: NumberUpdate, now: Date) {
+  return trx
+    .updateTable("numbers")
+    .set({ ...update, updated_at: now, version: sql<number>`version + 1` })
+    .where("number", "=", number)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updateSettings(
+  deps: Dependencies,
+  principal: Principal,
+  number: string,
+  settings: Record<string, unknown>,
+) {
+  const size = settingsSize(settings);
+  if (size > MAX_SETTINGS_BYTES)
+    throw new AppError(
+      "validation_failed",
+      `Settings are ${size} bytes as JSON; at most ${MAX_SETTINGS_BYTES} are allowed.`,
+      [{ field: "body", message: `At most ${MAX_SETTINGS_BYTES} bytes of JSON.` }],
+    );
+  return changeInService(deps, principal, number, "settings", { settings: JSON.stringify(settings) });
+}
+
+export async function setPin(deps: Dependencies, principal: Principal, number: string, pin: string) {
+  // Hashed before the row is locked: the slow KDF must not hold the lock.
+  const pinHash = await hashPin(pin);
+  return changeInService(deps, principal, number, "PIN", { pin_hash: pinHash });
+}
