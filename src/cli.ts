@@ -4,6 +4,7 @@ import { parseConfig } from "./config.js";
 import type { Dependencies } from "./dependencies.js";
 import { ROLES, type Role } from "./lifecycle/states.js";
 import { createApiKey } from "./services/organizations.js";
+import { runSweeps } from "./services/sweeps.js";
 
 const USAGE = `usage:
   numbers migrate
@@ -29,6 +30,17 @@ const commands: Record<string, Command> = {
       throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
     const created = await createApiKey(deps, values.role as Role, values.org ?? null);
     console.log(created.key);
+  },
+  sweep: async (deps, args) => {
+    const { values } = parseArgs({
+      args,
+      options: { at: { type: "string" }, "dry-run": { type: "boolean", default: false } },
+    });
+    const at = values.at === undefined ? undefined : new Date(values.at);
+    if (at && Number.isNaN(at.getTime()))
+      throw new UsageError(`--at "${values.at}" is not an ISO-8601 instant`);
+    // Notice e-mails go to the mail queue; a running worker sends them.
+    console.log(JSON.stringify(await runSweeps(deps, { at, dryRun: values["dry-run"] }), null, 2));
   },
 };
 

@@ -24,6 +24,9 @@ const environmentSchema = z.object({
   COOLDOWN_DAYS: z.coerce.number().min(0).default(30),
   LOCK_PERIOD_DAYS: z.coerce.number().positive().default(28),
   SWEEP_CRON: z.string().default("* * * * *"),
+  /** Tries per notice e-mail, exponential backoff from MAIL_BACKOFF_MS (default: about 2 h in all). */
+  MAIL_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  MAIL_BACKOFF_MS: z.coerce.number().int().min(1).default(2_000),
   WEBHOOK_ALLOW_PRIVATE: booleanText.default(false),
   /** Connections per process; two worker processes at 20 stay well inside max_connections. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
@@ -58,6 +61,8 @@ export function parseConfig(environment: NodeJS.ProcessEnv = process.env) {
     cooldownDays: env.COOLDOWN_DAYS,
     lockPeriodDays: env.LOCK_PERIOD_DAYS,
     sweepCron: env.SWEEP_CRON,
+    mailAttempts: env.MAIL_ATTEMPTS,
+    mailBackoffMs: env.MAIL_BACKOFF_MS,
     webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     workerConcurrency: env.WORKER_CONCURRENCY,

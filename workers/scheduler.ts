@@ -1,3 +1,5 @@
+import cron from "node-cron";
+import * as sweep from "../jobs/sweep.js";
 import type { Dependencies } from "../src/dependencies.js";
 import { reconcilePendingTransitions } from "../src/services/reconcile.js";
 import type { Role } from "./roles.js";
@@ -27,11 +29,46 @@ export async function startScheduler(deps: Dependencies): Promise<Role> {
     () => reconcilePendingTransitions(deps),
     (error) => deps.log.warn({ err: error }, "reconcile failed; will retry"),
   );
+  const stopSweeps = sweepOnCron(deps);
   deps.log.info("scheduler ready");
   return {
     name: "scheduler",
     close: async () => {
       await stopReconciler();
+      await stopSweeps();
     },
+  };
+}
+
+/**
+ * Sweeps on SWEEP_CRON in every scheduler process, and once at start: a sweep acts on all that is
+ * due as of its instant, so the first one after downtime catches up. Two schedulers may tick at
+ * once; the sweep lock lets one run and the other skip (see docs/decisions.md).
+ */
+function sweepOnCron(deps: Dependencies) {
+  if (!cron.validate(deps.config.sweepCron))
+    throw new Error(`SWEEP_CRON "${deps.config.sweepCron}" is not a valid cron expression.`);
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = sweep
+      .handle(deps, { scheduled: true })
+      .catch((error) => deps.log.warn({ err: error }, "sweep failed; the next tick retries"));
+    return running;
+  };
+  const log = deps.log.child({ task: "sweeps" });
+  const task = cron.schedule(deps.config.sweepCron, tick, {
+    name: "sweeps",
+    noOverlap: true,
+    logger: {
+      info: (message) => log.debug(message),
+      debug: (message) => log.debug(String(message)),
+      warn: (message) => log.warn(message),
+      error: (message, error) => log.error({ err: error }, String(message)),
+    },
+  });
+  void tick();
+  return async () => {
+    await task.destroy();
+    await running;
   };
 }

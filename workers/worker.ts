@@ -1,5 +1,6 @@
 import { type Job, Worker } from "bullmq";
 import * as applyTransition from "../jobs/apply-transition.js";
+import * as sendNotice from "../jobs/send-notice.js";
 import type { Dependencies } from "../src/dependencies.js";
 import { workerConnection } from "../src/queues.js";
 import type { Role } from "./roles.js";
@@ -13,6 +14,7 @@ interface JobKind {
 export async function startWorkers(deps: Dependencies, redisUrl: string): Promise<Role> {
   const kinds: { kind: JobKind; concurrency: number }[] = [
     { kind: applyTransition, concurrency: deps.config.workerConcurrency },
+    { kind: sendNotice, concurrency: sendNotice.concurrency },
   ];
   const workers = kinds.map(({ kind, concurrency }) => {
     const worker = new Worker(

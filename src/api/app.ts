@@ -11,10 +11,12 @@ import { observeRequests } from "./request-log.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
+import { noticeRoutes } from "./routes/notices.js";
 import { numberRoutes } from "./routes/numbers.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { siteRoutes } from "./routes/sites.js";
 import { siteRoutes } from "./routes/sites.js";
+import { sweepRoutes } from "./routes/sweeps.js";
 import { transitionRoutes } from "./routes/transitions.js";
 
 export type App = FastifyInstance<
@@ -73,6 +75,8 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     await apiKeyRoutes(routes, deps);
     await numberRoutes(routes, deps);
     await transitionRoutes(routes, deps);
+    await sweepRoutes(routes, deps);
+    await noticeRoutes(routes, deps);
     await siteRoutes(routes, deps);
     await siteRoutes(routes, deps);
   });

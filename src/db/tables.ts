@@ -133,6 +133,21 @@ export interface HuntGroupMembersTable {
   added_at: Timestamp;
 }
 
+export interface NoticesTable {
+  id: string;
+  number: string;
+  kind: string;
+  expires_at: Timestamp;
+  audience: string;
+  recipient: string;
+  batch_id: string;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -145,6 +160,7 @@ export interface Database {
   site_entitlements: SiteEntitlementsTable;
   main_number_forwarding: MainNumberForwardingTable;
   hunt_group_members: HuntGroupMembersTable;
+  notices: NoticesTable;
 }
 
 export type NumberRow = Selectable<NumbersTable>;
@@ -152,3 +168,4 @@ export type NewNumberRow = Insertable<NumbersTable>;
 export type NumberUpdate = Updateable<NumbersTable>;
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type TransitionRow = Selectable<TransitionsTable>;
+export type NoticeRow = Selectable<NoticesTable>;

@@ -1,0 +1,179 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import { inScope, type Scope } from "./scope.js";
+import { batchIdSql, supportDesks } from "./sweeps.js";
+import type { Database, NoticeRow } from "./tables.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export const NOTICE_KINDS = ["reservation_expiring", "lock_expiring", "lock_expired"] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+export const NOTICE_STATUSES = ["pending", "sent", "failed"] as const;
+export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
+
+export interface NoticeWindow {
+  /** The sweep's instant: expiries at or before it are applied, never noticed late. */
+  at: Date;
+  /** at + the notice period: expiries up to here are noticed now. */
+  until: Date;
+  runId: string;
+  recordedAt: Date;
+  platformSupportEmail: string;
+}
+
+/** A notice this call recorded: the number and the e-mail it travels in. */
+export interface RecordedNotice {
+  number: string;
+  batchId: string;
+}
+
+/**
+ * Records a notice for every reservation expiring in (at, until] that has none for its expiry:
+ * to the owner's billing e-mail (a customer) or owner e-mail (a partner). Only the rows this
+ * statement inserted come back, so of two sweeps racing, exactly one sends each notice. A
+ * number with a pending transition is left for the next run (it may be extended or released).
+ */
+export async function recordReservationNotices(db: Db, window: NoticeWindow): Promise<RecordedNotice[]> {
+  const { rows } = await sql<RecordedNotice>`
+    WITH due AS (
+      SELECT numbers.number, numbers.reservation_expires_at AS expires_at,
+        CASE WHEN organizations.kind = 'partner' THEN organizations.owner_email
+          ELSE organizations.billing_email END AS recipient
+      FROM numbers JOIN organizations ON organizations.id = numbers.owner_id
+      WHERE numbers.state = 'reserved' AND numbers.pending_transition_id IS NULL
+        AND numbers.reservation_expires_at > ${window.at}
+        AND numbers.reservation_expires_at <= ${window.until}
+    )
+    INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at)
+    SELECT gen_random_uuid(), due.number, 'reservation_expiring', due.expires_at, 'owner',
+      due.recipient, ${batchIdSql(window.runId, sql`due.recipient`)}, ${window.recordedAt}::timestamptz
+    FROM due
+    WHERE NOT EXISTS (
+      SELECT 1 FROM notices
+      WHERE notices.number = due.number AND notices.kind = 'reservation_expiring'
+        AND notices.expires_at = due.expires_at AND notices.audience = 'owner')
+    ON CONFLICT DO NOTHING
+    RETURNING number, batch_id AS "batchId"`.execute(db);
+  return rows;
+}
+
+/** As `recordReservationNotices`, for locks expiring in (at, until], to both support desks. */
+export async function recordLockNotices(db: Db, window: NoticeWindow): Promise<RecordedNotice[]> {
+  const { rows } = await sql<RecordedNotice>`
+    WITH due AS (
+      SELECT numbers.number, numbers.lock_expires_at AS expires_at, support.audience, support.recipient
+      FROM numbers
+      CROSS JOIN LATERAL (${supportDesks(sql`numbers.partner_id`, window.platformSupportEmail)}) AS support
+      WHERE numbers.state = 'locked' AND numbers.pending_transition_id IS NULL
+        AND numbers.lock_expires_at > ${window.at}
+        AND numbers.lock_expires_at <= ${window.until}
+    )
+    INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at)
+    SELECT gen_random_uuid(), due.number, 'lock_expiring', due.expires_at, due.audience,
+      due.recipient, ${batchIdSql(window.runId, sql`due.recipient`)}, ${window.recordedAt}::timestamptz
+    FROM due
+    WHERE NOT EXISTS (
+      SELECT 1 FROM notices
+      WHERE notices.number = due.number AND notices.kind = 'lock_expiring'
+        AND notices.expires_at = due.expires_at AND notices.audience = due.audience)
+    ON CONFLICT DO NOTHING
+    RETURNING number, batch_id AS "batchId"`.execute(db);
+  return rows;
+}
+
+/** E-mails with notices still unsent: each needs a mail job (a lost one is rebuilt from here). */
+export async function pendingBatchIds(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom("notices")
+    .select("batch_id")
+    .distinct()
+    .where("status", "=", "pending")
+    .execute();
+  return rows.map((row) => row.batch_id);
+}
+
+/**
+ * The unsent notices of one e-mail, locked until the caller's transaction ends: a second
+ * sender of the same e-mail waits here and then finds them sent.
+ */
+export async function lockPendingBatch(trx: Transaction<Database>, batchId: string): Promise<NoticeRow[]> {
+  return trx
+    .selectFrom("notices")
+    .selectAll()
+    .where("batch_id", "=", batchId)
+    .where("status", "=", "pending")
+    .orderBy("kind")
+    .orderBy("expires_at")
+    .orderBy("number")
+    .forUpdate()
+    .execute();
+}
+
+export async function markSent(trx: Transaction<Database>, ids: string[], sentAt: Date) {
+  if (ids.length === 0) return;
+  await trx
+    .updateTable("notices")
+    .set({ status: "sent", sent_at: sentAt, attempts: sql`attempts + 1`, last_error: null })
+    .where("id", "in", ids)
+    .execute();
+}
+
+/** Counts a failed attempt; the last one leaves the notices `failed` for people to see. */
+export async function recordSendFailure(
+  db: Db,
+  batchId: string,
+  failure: { error: string; final: boolean },
+): Promise<number> {
+  const result = await db
+    .updateTable("notices")
+    .set({
+      attempts: sql`attempts + 1`,
+      last_error: failure.error.slice(0, 2000),
+      ...(failure.final ? { status: "failed" } : {}),
+    })
+    .where("batch_id", "=", batchId)
+    .where("status", "=", "pending")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export interface NoticeFilter {
+  number?: string;
+  kind?: NoticeKind;
+  status?: NoticeStatus;
+  limit: number;
+}
+
+/** Notices of the numbers a key can see, oldest first. */
+export async function listNotices(db: Db, scope: Scope, filter: NoticeFilter): Promise<NoticeRow[]> {
+  let query = db
+    .selectFrom("notices")
+    .innerJoin("numbers", "numbers.number", "notices.number")
+    .selectAll("notices")
+    .where(inScope(scope));
+  if (filter.number) query = query.where("notices.number", "=", filter.number);
+  if (filter.kind) query = query.where("notices.kind", "=", filter.kind);
+  if (filter.status) query = query.where("notices.status", "=", filter.status);
+  return query
+    .orderBy("notices.created_at")
+    .orderBy("notices.number")
+    .orderBy("notices.kind")
+    .orderBy("notices.audience")
+    .limit(filter.limit)
+    .execute();
+}
+
+export function toNoticeView(row: NoticeRow) {
+  return {
+    id: row.id,
+    kind: row.kind as NoticeKind,
+    number: row.number,
+    expiresAt: row.expires_at.toISOString(),
+    recipient: row.recipient,
+    status: row.status as NoticeStatus,
+    sentAt: row.sent_at ? row.sent_at.toISOString() : null,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+export type NoticeView = ReturnType<typeof toNoticeView>;

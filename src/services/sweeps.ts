@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+import { recordLockNotices, recordReservationNotices } from "../db/notices.js";
+import { endCooldowns, expireLocks, expireReservations, withSweepLock } from "../db/sweeps.js";
+import type { Database } from "../db/tables.js";
+import type { Dependencies } from "../dependencies.js";
+import { addDays } from "../lifecycle/periods.js";
+import { NOTICE_DAYS } from "../lifecycle/states.js";
+import { enqueuePendingNotices } from "./notices.js";
+
+/** Numbers changed per statement: big enough to be set-based, small enough to keep locks short. */
+export const SWEEP_BATCH_SIZE = 10_000;
+
+export interface SweepOptions {
+  /** The instant the sweep acts as of (CLI `--at`); default: the clock. */
+  at?: Date;
+  /** Compute the report in a transaction that is rolled back; send nothing. */
+  dryRun?: boolean;
+  batchSize?: number;
+}
+
+/** CONTRACT "Sweeps, notices": the sweep report. */
+export interface SweepReport {
+  at: string;
+  dryRun: boolean;
+  reservationsExpired: number;
+  locksExpired: number;
+  cooldownsEnded: number;
+  notices: { reservationExpiring: number; lockExpiring: number; lockExpired: number };
+  numbers: {
+    reservationsExpired: string[];
+    locksExpired: string[];
+    cooldownsEnded: string[];
+    reservationExpiring: string[];
+    lockExpiring: string[];
+    lockExpired: string[];
+  };
+}
+
+/** Runs every sweep once as of `at`, waiting for a sweep running elsewhere to finish first. */
+export async function runSweeps(deps: Dependencies, options: SweepOptions = {}): Promise<SweepReport> {
+  const report = await withSweepLock(deps.pool, { wait: true }, () => sweepOnce(deps, options));
+  return report!;
+}
+
+/**
+ * A scheduler tick: sweeps as of the clock unless another process is sweeping right now (then
+ * this tick is skipped — the running sweep covers it, and the next tick catches up on anything
+ * left, since every sweep acts on all that is due as of its instant). Null when skipped.
+ */
+export async function runScheduledSweeps(deps: Dependencies): Promise<SweepReport | null> {
+  return withSweepLock(deps.pool, { wait: false }, () => sweepOnce(deps, {}));
+}
+
+class DryRunRollback extends Error {}
+
+async function sweepOnce(deps: Dependencies, options: SweepOptions): Promise<SweepReport> {
+  const at = options.at ?? deps.clock.now();
+  const batchSize = options.batchSize ?? SWEEP_BATCH_SIZE;
+  const started = process.hrtime.bigint();
+  let report: SweepReport;
+  if (options.dryRun) {
+    // The very statements of a real run, rolled back: the report cannot drift from what a run does.
+    let computed: SweepReport | undefined;
+    await deps.db
+      .transaction()
+      .execute(async (trx) => {
+        computed = await applySweeps(deps, trx, at, batchSize, true);
+        throw new DryRunRollback();
+      })
+      .catch((error) => {
+        if (!(error instanceof DryRunRollback)) throw error;
+      });
+    report = computed!;
+  } else {
+    report = await applySweeps(deps, deps.db, at, batchSize, false);
+    await enqueuePendingNotices(deps);
+  }
+  const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const { numbers: _numbers, ...counts } = report;
+  const busy =
+    report.reservationsExpired + report.locksExpired + report.cooldownsEnded > 0 ||
+    Object.values(report.notices).some((count) => count > 0);
+  deps.log[busy ? "info" : "debug"]({ ...counts, durationMs: Math.round(durationMs) }, "sweep finished");
+  return report;
+}
+
+/**
+ * Expiries first (each batch its own statement: with many due, work commits as it goes and a
+ * crash loses nothing but the batch in flight), then the notices for expiries still ahead.
+ */
+async function applySweeps(
+  deps: Dependencies,
+  db: Kysely<Database> | Transaction<Database>,
+  at: Date,
+  batchSize: number,
+  dryRun: boolean,
+): Promise<SweepReport> {
+  const runId = randomUUID();
+  const recordedAt = deps.clock.now();
+  const { cooldownDays, platformSupportEmail } = deps.config;
+  const cooldownUntil = cooldownDays > 0 ? addDays(at, cooldownDays) : null;
+
+  const reservationsExpired = await inBatches(batchSize, (limit) =>
+    expireReservations(db, { at, limit, cooldownUntil }),
+  );
+  const locksExpired = await inBatches(batchSize, (limit) =>
+    expireLocks(db, { at, limit, runId, platformSupportEmail, recordedAt }),
+  );
+  const cooldownsEnded = await inBatches(batchSize, (limit) => endCooldowns(db, { at, limit }));
+
+  const window = { at, until: addDays(at, NOTICE_DAYS), runId, recordedAt, platformSupportEmail };
+  const reservationExpiring = distinctNumbers(await recordReservationNotices(db, window));
+  const lockExpiring = distinctNumbers(await recordLockNotices(db, window));
+  const lockExpired = sorted(
+    locksExpired.filter((lock) => lock.batchIds.length > 0).map((lock) => lock.number),
+  );
+
+  return {
+    at: at.toISOString(),
+    dryRun,
+    reservationsExpired: reservationsExpired.length,
+    locksExpired: locksExpired.length,
+    cooldownsEnded: cooldownsEnded.length,
+    notices: {
+      reservationExpiring: reservationExpiring.length,
+      lockExpiring: lockExpiring.length,
+      lockExpired: lockExpired.length,
+    },
+    numbers: {
+      reservationsExpired: sorted(reservationsExpired.map((row) => row.number)),
+      locksExpired: sorted(locksExpired.map((row) => row.number)),
+      cooldownsEnded: sorted(cooldownsEnded.map((row) => row.number)),
+      reservationExpiring,
+      lockExpiring,
+      lockExpired,
+    },
+  };
+}
+
+/** Repeats a batch statement until a batch comes back short: nothing due is left (or it is busy). */
+async function inBatches<T>(batchSize: number, batch: (limit: number) => Promise<T[]>): Promise<T[]> {
+  const all: T[] = [];
+  for (;;) {
+    const rows = await batch(batchSize);
+    all.push(...rows);
+    if (rows.length < batchSize) return all;
+  }
+}
+
+const sorted = (numbers: string[]) => numbers.sort();
+const distinctNumbers = (rows: { number: string }[]) => sorted([...new Set(rows.map((row) => row.number))]);

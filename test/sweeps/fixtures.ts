@@ -1,0 +1,52 @@
+import { expect } from "vitest";
+import type { App } from "../../src/api/app.js";
+import type { Dependencies } from "../../src/dependencies.js";
+import type { SweepReport } from "../../src/services/sweeps.js";
+import { call } from "../support/api.js";
+
+export const DAY_MS = 86_400_000;
+export const MINUTE_MS = 60_000;
+export const shift = (instant: Date | string, ms: number) => new Date(new Date(instant).getTime() + ms);
+
+/** POST /v1/sweeps as the platform admin; expects 200 and returns the report. */
+export async function sweep(app: App, body: { at?: Date; dryRun?: boolean } = {}): Promise<SweepReport> {
+  const response = await call<SweepReport>(app, "POST", "/v1/sweeps", {
+    body: { ...body, at: body.at?.toISOString() },
+  });
+  expect(response.status, response.text).toBe(200);
+  return response.body;
+}
+
+/** Waits until the mail queue holds no job that could still send something. */
+export async function mailQueueIdle(deps: Dependencies, timeout = 20_000) {
+  await expect
+    .poll(
+      async () => {
+        const counts = await deps.queues.mail.getJobCounts("waiting", "active", "delayed", "prioritized");
+        return Object.values(counts).reduce((sum, count) => sum + count, 0);
+      },
+      { timeout, interval: 50 },
+    )
+    .toBe(0);
+}
+
+export async function notices(app: App, query: Record<string, string> = {}, key?: string) {
+  const response = await call(app, "GET", `/v1/notices?${new URLSearchParams(query)}`, { key });
+  expect(response.status, response.text).toBe(200);
+  return response.body.items as {
+    kind: string;
+    number: string;
+    expiresAt: string;
+    recipient: string;
+    status: string;
+    sentAt: string | null;
+    attempts: number;
+    lastError: string | null;
+  }[];
+}
+
+export async function history(app: App, number: string) {
+  const response = await call(app, "GET", `/v1/numbers/${encodeURIComponent(number)}/history`);
+  expect(response.status, response.text).toBe(200);
+  return response.body.items as { action: string; actor: string; at: string; before: any; after: any }[];
+}
