@@ -9,6 +9,7 @@ import { installErrorHandling } from "./error-handler.js";
 import { registerOpenApi } from "./openapi.js";
 import { observeRequests } from "./request-log.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
+import { exportRoutes } from "./routes/exports.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { noticeRoutes } from "./routes/notices.js";
@@ -74,6 +75,7 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     await organizationRoutes(routes, deps);
     await apiKeyRoutes(routes, deps);
     await numberRoutes(routes, deps);
+    await exportRoutes(routes, deps);
     await transitionRoutes(routes, deps);
     await sweepRoutes(routes, deps);
     await noticeRoutes(routes, deps);

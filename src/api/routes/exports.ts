@@ -1,0 +1,67 @@
+import type { FastifyReply } from "fastify";
+import { z } from "zod";
+import type { Dependencies } from "../../dependencies.js";
+import { openNumbersCsv } from "../../services/export-csv.js";
+import { openNumbersPdf } from "../../services/export-pdf.js";
+import { searchQuerySchema } from "../../services/search.js";
+import type { App } from "../app.js";
+import { errorResponses } from "../schemas.js";
+
+const tags = ["numbers"];
+
+/** The filters as the caller wrote them, for the PDF's header ("state=available, q=+65"). */
+function describeQuery(url: string): string {
+  const params = new URLSearchParams(url.split("?")[1] ?? "");
+  const shown = [...params].filter(([name]) => name !== "limit" && name !== "cursor" && name !== "sort");
+  const filters = shown.length > 0 ? shown.map(([name, value]) => `${name}=${value}`).join(", ") : "none";
+  return `Filters: ${filters}   Sort: ${params.get("sort") ?? "number"}`;
+}
+
+function download(reply: FastifyReply, type: string, filename: string) {
+  return reply
+    .type(type)
+    .header("content-disposition", `attachment; filename="${filename}"`)
+    .header("cache-control", "no-store");
+}
+
+/** Downloads of what `GET /v1/numbers` selects: same query, every matching row (no limit or cursor). */
+export async function exportRoutes(app: App, deps: Dependencies) {
+  app.get(
+    "/v1/numbers.csv",
+    {
+      schema: {
+        tags,
+        summary: "Download the numbers a search selects as CSV (streamed; header row = JSON field names)",
+        querystring: searchQuerySchema,
+        produces: ["text/csv"],
+        response: { 200: z.string().describe("CSV, RFC 4180"), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { stream, filename } = await openNumbersCsv(deps, request.principal, request.query);
+      return download(reply, "text/csv; charset=utf-8", filename).send(stream);
+    },
+  );
+
+  app.get(
+    "/v1/numbers.pdf",
+    {
+      schema: {
+        tags,
+        summary: "Download the numbers a search selects as a PDF table (streamed)",
+        querystring: searchQuerySchema,
+        produces: ["application/pdf"],
+        response: { 200: z.string().describe("PDF"), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { stream, filename } = await openNumbersPdf(
+        deps,
+        request.principal,
+        request.query,
+        describeQuery(request.url),
+      );
+      return download(reply, "application/pdf", filename).send(stream);
+    },
+  );
+}

@@ -1,0 +1,86 @@
+import { sql } from "kysely";
+import pg from "pg";
+import type { Db } from "./database.js";
+import type { Scope } from "./scope.js";
+import { type NumberFilters, type NumberSort, selectMatching } from "./search.js";
+
+/** An instant as the API writes it (`Date.toISOString()`): UTC, milliseconds, "Z". */
+const iso = (expression: string) =>
+  `to_char((${expression}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const whenReserved = (column: string) => `CASE WHEN numbers.reservation_kind IS NOT NULL THEN ${column} END`;
+const whenLocked = (column: string) => `CASE WHEN numbers.state = 'locked' THEN ${column} END`;
+const whenPending = (column: string) =>
+  `CASE WHEN numbers.pending_transition_id IS NOT NULL THEN ${column} END`;
+
+/**
+ * The CSV columns: the number JSON's field names (nested objects flattened with a dot), each
+ * written by SQL exactly as `toNumberView` shows it, so Postgres itself can write the file.
+ * Capabilities are joined with "|", which the import reads back. `settings` and `pinIsDefault`
+ * (call configuration, not inventory) are left out.
+ */
+export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string])[] = [
+  ["number", "numbers.number"],
+  ["state", "numbers.state"],
+  ["status", "CASE WHEN numbers.pending_transition_id IS NULL THEN numbers.state ELSE 'pending' END"],
+  ["pending.transitionId", "numbers.pending_transition_id::text"],
+  ["pending.action", whenPending("numbers.pending_action")],
+  ["pending.since", iso(whenPending("numbers.pending_since"))],
+  ["ownerId", "numbers.owner_id::text"],
+  ["subscriptionId", "numbers.subscription_id"],
+  ["endUserId", "numbers.end_user_id"],
+  ["reservation.kind", "numbers.reservation_kind"],
+  ["reservation.reservedAt", iso(whenReserved("numbers.reserved_at"))],
+  ["reservation.expiresAt", iso(whenReserved("numbers.reservation_expires_at"))],
+  ["lock.lockedAt", iso(whenLocked("numbers.locked_at"))],
+  ["lock.expiresAt", iso(whenLocked("numbers.lock_expires_at"))],
+  ["lock.remark", whenLocked("numbers.lock_remark")],
+  ["cooldownUntil", iso("numbers.cooldown_until")],
+  ["deletedReason", "numbers.deleted_reason"],
+  ["vendor", "numbers.vendor"],
+  ["country", "numbers.country"],
+  ["sku", "numbers.sku"],
+  ["capabilities", "array_to_string(numbers.capabilities, '|')"],
+  ["routing", "numbers.routing"],
+  ["golden", "numbers.golden::text"],
+  ["portedIn", "numbers.ported_in::text"],
+  ["visibleToDomain", "numbers.visible_to_domain"],
+  ["partnerId", "numbers.partner_id::text"],
+  ["siteId", "numbers.site_id::text"],
+  ["rangeName", "numbers.range_name"],
+  ["extension", "numbers.extension"],
+  ["mainNumber", "numbers.main_number::text"],
+  ["createdAt", iso("numbers.created_at")],
+  ["updatedAt", iso("numbers.updated_at")],
+  ["version", "numbers.version::text"],
+];
+
+/** Bound values written into the statement text, for COPY, which takes no parameters. */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "string") return pg.escapeLiteral(value);
+  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (value instanceof Date) return pg.escapeLiteral(value.toISOString());
+  throw new Error(`Cannot write ${typeof value} into a COPY statement.`);
+}
+
+/**
+ * `COPY (SELECT …) TO STDOUT` for the numbers a search selects, in its order. Postgres writes
+ * the CSV: a header of the column aliases, RFC 4180 quoting of commas, quotes and line breaks.
+ * The query is compiled by Kysely and its parameters are written in as escaped literals; every
+ * placeholder is one Kysely made, since no user text reaches the SQL any other way.
+ */
+export function numbersCsvCopyStatement(
+  db: Db,
+  scope: Scope,
+  filters: NumberFilters,
+  sort: NumberSort,
+): string {
+  const compiled = selectMatching(db, scope, filters, sort)
+    .select(NUMBER_CSV_COLUMNS.map(([name, expression]) => sql.raw(expression).as(name)))
+    .compile();
+  const text = compiled.sql.replace(/\$(\d+)/g, (_, index: string) =>
+    literal(compiled.parameters[Number(index) - 1]),
+  );
+  return `COPY (${text}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+}

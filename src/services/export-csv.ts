@@ -1,0 +1,53 @@
+import type { Socket } from "node:net";
+import { pipeline, type Readable, Transform } from "node:stream";
+import { to as copyTo } from "pg-copy-streams";
+import { numbersCsvCopyStatement } from "../db/number-csv.js";
+import type { Dependencies } from "../dependencies.js";
+import type { Principal } from "./principal.js";
+import { parseSearch, type SearchQuery } from "./search.js";
+
+/** `numbers-20260301T090000Z.csv`: the download says when it was made. */
+export function exportFilename(made: Date, extension: "csv" | "pdf"): string {
+  return `numbers-${made.toISOString().replace(/[-:]|\.\d+/g, "")}.${extension}`;
+}
+
+/**
+ * The numbers a search selects as CSV, streamed from Postgres (`COPY … TO STDOUT`) with
+ * backpressure: a slow client pauses the socket to Postgres, so memory stays flat whatever the
+ * size. Resolves once Postgres has sent the first bytes, so a failure to start is still an
+ * ordinary error response. If the stream ends early (the client went away, an error), the
+ * connection is destroyed rather than returned half-way through a COPY.
+ */
+export async function openNumbersCsv(
+  deps: Dependencies,
+  principal: Principal,
+  query: SearchQuery,
+): Promise<{ stream: Readable; filename: string }> {
+  const { sort, filters } = parseSearch(query);
+  const statement = numbersCsvCopyStatement(deps.db, principal.scope, filters, sort);
+  const client = await deps.pool.connect();
+  let markStarted: () => void = () => {};
+  let failToStart: (error: Error) => void = () => {};
+  const started = new Promise<void>((resolve, reject) => {
+    markStarted = resolve;
+    failToStart = reject;
+  });
+  const output = new Transform({
+    transform(chunk, _encoding, callback) {
+      markStarted();
+      callback(null, chunk);
+    },
+  });
+  pipeline(client.query(copyTo(statement)), output, (error) => {
+    client.release(error ?? undefined);
+    if (error) {
+      // The pool discards the connection, but a polite close would wait behind a server blocked
+      // writing COPY data nobody reads: cut the socket, and the backend ends the query at once.
+      (client as unknown as { connection: { stream: Socket } }).connection.stream.destroy();
+      failToStart(error);
+      deps.log.warn({ err: error }, "csv export ended early");
+    }
+  });
+  await started;
+  return { stream: output, filename: exportFilename(deps.clock.now(), "csv") };
+}
