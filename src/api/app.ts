@@ -16,7 +16,6 @@ import { noticeRoutes } from "./routes/notices.js";
 import { numberRoutes } from "./routes/numbers.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { siteRoutes } from "./routes/sites.js";
-import { siteRoutes } from "./routes/sites.js";
 import { sweepRoutes } from "./routes/sweeps.js";
 import { transitionRoutes } from "./routes/transitions.js";
 
@@ -79,7 +78,6 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     await transitionRoutes(routes, deps);
     await sweepRoutes(routes, deps);
     await noticeRoutes(routes, deps);
-    await siteRoutes(routes, deps);
     await siteRoutes(routes, deps);
   });
   return app;
