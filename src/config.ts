@@ -28,6 +28,8 @@ const environmentSchema = z.object({
   MAIL_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   MAIL_BACKOFF_MS: z.coerce.number().int().min(1).default(2_000),
   WEBHOOK_ALLOW_PRIVATE: booleanText.default(false),
+  /** First webhook retry after this long, doubling up to an hour; tests make it short. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60_000).default(30_000),
   /** Connections per process; two worker processes at 20 stay well inside max_connections. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
@@ -64,6 +66,7 @@ export function parseConfig(environment: NodeJS.ProcessEnv = process.env) {
     mailAttempts: env.MAIL_ATTEMPTS,
     mailBackoffMs: env.MAIL_BACKOFF_MS,
     webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+    webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     workerConcurrency: env.WORKER_CONCURRENCY,
     reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS,

@@ -2,9 +2,12 @@ import cron from "node-cron";
 import * as sweep from "../jobs/sweep.js";
 import type { Dependencies } from "../src/dependencies.js";
 import { reconcilePendingTransitions } from "../src/services/reconcile.js";
+import { dispatchWebhookDeliveries } from "../src/services/webhook-delivery.js";
 import type { Role } from "./roles.js";
 
 const RECONCILE_EVERY_MS = 5_000;
+/** Webhook events wait at most this long in Postgres before their delivery job is queued. */
+const DISPATCH_WEBHOOKS_EVERY_MS = 1_000;
 
 /** Runs a task every `ms`, never two at once, surviving its failures. */
 function every(ms: number, task: () => Promise<unknown>, onError: (error: unknown) => void) {
@@ -30,12 +33,18 @@ export async function startScheduler(deps: Dependencies): Promise<Role> {
     (error) => deps.log.warn({ err: error }, "reconcile failed; will retry"),
   );
   const stopSweeps = sweepOnCron(deps);
+  const stopWebhookDispatch = every(
+    DISPATCH_WEBHOOKS_EVERY_MS,
+    () => dispatchWebhookDeliveries(deps),
+    (error) => deps.log.warn({ err: error }, "webhook dispatch failed; will retry"),
+  );
   deps.log.info("scheduler ready");
   return {
     name: "scheduler",
     close: async () => {
       await stopReconciler();
       await stopSweeps();
+      await stopWebhookDispatch();
     },
   };
 }

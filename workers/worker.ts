@@ -1,5 +1,6 @@
-import { type Job, Worker } from "bullmq";
+import { type Job, Worker, type WorkerOptions } from "bullmq";
 import * as applyTransition from "../jobs/apply-transition.js";
+import * as deliverWebhook from "../jobs/deliver-webhook.js";
 import * as sendNotice from "../jobs/send-notice.js";
 import type { Dependencies } from "../src/dependencies.js";
 import { workerConnection } from "../src/queues.js";
@@ -8,6 +9,8 @@ import type { Role } from "./roles.js";
 interface JobKind {
   queueName: string;
   handle: (deps: Dependencies, data: unknown, job: Job) => Promise<unknown>;
+  /** Per-queue BullMQ settings, e.g. a custom backoff strategy. */
+  workerSettings?: (deps: Dependencies) => WorkerOptions["settings"];
 }
 
 /** Consumes every queue; several worker processes may run, the row locks decide. */
@@ -15,8 +18,12 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
   const kinds: { kind: JobKind; concurrency: number }[] = [
     { kind: applyTransition, concurrency: deps.config.workerConcurrency },
     { kind: sendNotice, concurrency: sendNotice.concurrency },
+    { kind: deliverWebhook, concurrency: deliverWebhook.concurrency },
   ];
+  const connections: ReturnType<typeof workerConnection>[] = [];
   const workers = kinds.map(({ kind, concurrency }) => {
+    const connection = workerConnection(redisUrl);
+    connections.push(connection);
     const worker = new Worker(
       kind.queueName,
       async (job) => {
@@ -24,9 +31,10 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
         return kind.handle({ ...deps, log }, job.data, job);
       },
       {
-        connection: workerConnection(redisUrl),
+        connection,
         prefix: deps.queuePrefix,
         concurrency,
+        settings: kind.workerSettings?.(deps),
         // A worker killed mid-job has its job taken back by another after this long.
         lockDuration: 15_000,
         stalledInterval: 15_000,
@@ -49,7 +57,9 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
   return {
     name: "worker",
     close: async () => {
+      // close() lets current jobs finish; the connections we passed in are ours to close.
       await Promise.all(workers.map((worker) => worker.close()));
+      for (const connection of connections) connection.disconnect();
     },
   };
 }

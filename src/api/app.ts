@@ -7,7 +7,7 @@ import { createAuthenticator } from "./authenticate.js";
 import { registerDashboard } from "./dashboard.js";
 import { installErrorHandling } from "./error-handler.js";
 import { registerOpenApi } from "./openapi.js";
-import { observeRequests } from "./request-log.js";
+import { OneLinePerRequest, observeRequests } from "./request-log.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { exportRoutes } from "./routes/exports.js";
 import { healthRoutes } from "./routes/health.js";
@@ -18,6 +18,7 @@ import { organizationRoutes } from "./routes/organizations.js";
 import { siteRoutes } from "./routes/sites.js";
 import { sweepRoutes } from "./routes/sweeps.js";
 import { transitionRoutes } from "./routes/transitions.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -46,8 +47,7 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     requestIdHeader: "x-request-id",
-    // observeRequests logs one line per request instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -76,6 +76,7 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     await numberRoutes(routes, deps);
     await exportRoutes(routes, deps);
     await transitionRoutes(routes, deps);
+    await webhookRoutes(routes, deps);
     await sweepRoutes(routes, deps);
     await noticeRoutes(routes, deps);
     await siteRoutes(routes, deps);

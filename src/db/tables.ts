@@ -148,6 +148,37 @@ export interface NoticesTable {
   created_at: Timestamp;
 }
 
+export interface WebhooksTable {
+  id: string;
+  organization_id: string | null;
+  url: string;
+  events: ColumnType<string[], string[], string[]>;
+  secret: string;
+  created_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  type: string;
+  number: string | null;
+  audience: ColumnType<string[], string[] | undefined, string[]>;
+  data: Json;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  event_id: string;
+  webhook_id: string;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Timestamp | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -155,6 +186,9 @@ export interface Database {
   transitions: TransitionsTable;
   number_history: NumberHistoryTable;
   idempotency_keys: IdempotencyKeysTable;
+  webhooks: WebhooksTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   sites: SitesTable;
   site_occupiers: SiteOccupiersTable;
   site_entitlements: SiteEntitlementsTable;

@@ -30,6 +30,7 @@ import type { Action, DeleteReason } from "../lifecycle/states.js";
 import { TRANSITION_JOB_OPTIONS, withTimeout } from "../queues.js";
 import { loadDecisionContext } from "./decision-context.js";
 import { mayRequest, type Principal } from "./principal.js";
+import { numberFacts, recordEvent } from "./webhooks.js";
 
 const IDEMPOTENCY_HOURS = 24;
 
@@ -244,6 +245,8 @@ export type AppliedOutcome = {
   number: string;
   action: string;
   status: "applied" | "rejected";
+  requestedAt: Date;
+  finishedAt: Date;
 };
 
 /**
@@ -272,7 +275,7 @@ export async function applyTransition(
 
     if (!decision.ok) {
       await finishPending(trx, row.number, transitionId, null, now);
-      await finishTransition(trx, transitionId, {
+      const rejected = await finishTransition(trx, transitionId, {
         status: "rejected",
         before,
         after: before,
@@ -280,7 +283,9 @@ export async function applyTransition(
         errorMessage: decision.message,
         finishedAt: now,
       });
-      return { transitionId, number: row.number, action: transition.action, status: "rejected" };
+      await recordEvent(trx, "transition.rejected", toTransitionView(rejected), numberFacts(row), now);
+      const times = { requestedAt: transition.requested_at, finishedAt: now };
+      return { transitionId, number: row.number, action: transition.action, status: "rejected", ...times };
     }
 
     const updated = await finishPending(trx, row.number, transitionId, toColumns(decision.change), now);
@@ -296,8 +301,15 @@ export async function applyTransition(
       before,
       after,
     });
-    await finishTransition(trx, transitionId, { status: "applied", before, after, finishedAt: now });
-    return { transitionId, number: row.number, action: transition.action, status: "applied" };
+    const applied = await finishTransition(trx, transitionId, {
+      status: "applied",
+      before,
+      after,
+      finishedAt: now,
+    });
+    await recordEvent(trx, "transition.applied", toTransitionView(applied), numberFacts(row, updated), now);
+    const times = { requestedAt: transition.requested_at, finishedAt: now };
+    return { transitionId, number: row.number, action: transition.action, status: "applied", ...times };
   });
 }
 

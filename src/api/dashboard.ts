@@ -1,0 +1,63 @@
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import type { IServerAdapter } from "@bull-board/api/dist/types.js";
+import { FastifyAdapter } from "@bull-board/fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { Dependencies } from "../dependencies.js";
+import { AppError } from "../error-codes.js";
+import { requirePlatformAdmin } from "../services/principal.js";
+import { createAuthenticator } from "./authenticate.js";
+import { errorBody, isUnavailable } from "./error-handler.js";
+
+const DASHBOARD_PATH = "/admin/queues";
+
+/**
+ * The BullMQ dashboard for every queue, platform_admin only. A browser logs in with HTTP basic
+ * auth (any user name, the key as password), so a refusal without a key carries
+ * `WWW-Authenticate: Basic`, which makes the browser ask.
+ */
+export async function registerDashboard(app: FastifyInstance, deps: Dependencies) {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(DASHBOARD_PATH);
+  createBullBoard({
+    queues: Object.values(deps.queues).map((queue) => new BullMQAdapter(queue)),
+    // @bull-board/fastify pins an older @bull-board/api; the adapter only routes, so the types
+    // differ in a private field alone.
+    serverAdapter: serverAdapter as unknown as IServerAdapter,
+    options: { uiConfig: { boardTitle: "numbers" } },
+  });
+
+  const authenticate = createAuthenticator(deps);
+  await app.register(async (scope) => {
+    // bull-board installs its own error handler in its routes' context, which would turn a
+    // thrown 401 into a 500: skip the app-wide key check here and answer refusals directly.
+    scope.addHook("onRoute", (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    scope.addHook("onRequest", async (request, reply) => {
+      try {
+        await authenticate(request);
+        requirePlatformAdmin(request.principal);
+      } catch (error) {
+        return refuse(reply, error);
+      }
+    });
+    await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
+  });
+}
+
+function refuse(reply: FastifyReply, error: unknown) {
+  if (error instanceof AppError) {
+    if (error.status === 401) reply.header("www-authenticate", 'Basic realm="numbers"');
+    return reply.code(error.status).send(errorBody(error.code, error.message, error.details));
+  }
+  if (isUnavailable(error))
+    return reply
+      .code(503)
+      .header("retry-after", "5")
+      .send(errorBody("unavailable", "A service this request needs is unreachable; retry later."));
+  reply.log.error({ err: error }, "dashboard authentication failed");
+  return reply
+    .code(500)
+    .send(errorBody("internal_error", "Something went wrong on our side; it has been logged."));
+}

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import type { Dependencies } from "../../dependencies.js";
+import {
+  createWebhook,
+  deleteWebhook,
+  listVisibleWebhooks,
+  listWebhookDeliveries,
+  WEBHOOK_EVENTS,
+} from "../../services/webhooks.js";
+import type { App } from "../app.js";
+import { errorResponses, idParams } from "../schemas.js";
+
+const tags = ["webhooks"];
+
+const webhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENTS)),
+  organizationId: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+const deliverySchema = z.object({
+  eventId: z.string(),
+  type: z.enum(WEBHOOK_EVENTS),
+  status: z.enum(["pending", "delivered", "failed"]),
+  attempts: z.number().int(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+});
+
+export async function webhookRoutes(app: App, deps: Dependencies) {
+  app.post(
+    "/v1/webhooks",
+    {
+      schema: {
+        tags,
+        summary: "Subscribe a URL to events of the numbers this key's organisation can see",
+        body: z.object({
+          url: z.string().trim().min(1).max(2000),
+          events: z.array(z.enum(WEBHOOK_EVENTS)).min(1),
+        }),
+        response: {
+          201: webhookSchema.extend({ secret: z.string().describe("Signs deliveries; shown only here") }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createWebhook(deps, request.principal, request.body)),
+  );
+
+  app.get(
+    "/v1/webhooks",
+    { schema: { tags, response: { 200: z.object({ items: z.array(webhookSchema) }), ...errorResponses } } },
+    async (request) => ({ items: await listVisibleWebhooks(deps, request.principal) }),
+  );
+
+  app.delete(
+    "/v1/webhooks/:id",
+    { schema: { tags, params: idParams, response: { 204: z.null(), ...errorResponses } } },
+    async (request, reply) => {
+      await deleteWebhook(deps, request.principal, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    "/v1/webhooks/:id/deliveries",
+    {
+      schema: {
+        tags,
+        summary: "The delivery log, newest first",
+        params: idParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        response: { 200: z.object({ items: z.array(deliverySchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      items: await listWebhookDeliveries(deps, request.principal, request.params.id, request.query.limit),
+    }),
+  );
+}

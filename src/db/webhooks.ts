@@ -1,0 +1,211 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Database } from "./tables.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface DeliveryKey {
+  eventId: string;
+  webhookId: string;
+}
+
+export async function insertWebhook(
+  db: Db,
+  webhook: {
+    id: string;
+    organizationId: string | null;
+    url: string;
+    events: string[];
+    secret: string;
+    createdAt: Date;
+  },
+) {
+  return db
+    .insertInto("webhooks")
+    .values({
+      id: webhook.id,
+      organization_id: webhook.organizationId,
+      url: webhook.url,
+      events: webhook.events,
+      secret: webhook.secret,
+      created_at: webhook.createdAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Active webhooks; `organizationId` undefined = every organisation's, null = the platform's. */
+export async function listWebhooks(db: Db, organizationId: string | null | undefined) {
+  let query = db.selectFrom("webhooks").selectAll().where("deleted_at", "is", null);
+  if (organizationId !== undefined)
+    query = query.where("organization_id", "is not distinct from", organizationId);
+  return query.orderBy("created_at").orderBy("id").execute();
+}
+
+export async function findWebhook(db: Db, id: string) {
+  return (
+    (await db
+      .selectFrom("webhooks")
+      .selectAll()
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+export async function markWebhookDeleted(db: Db, id: string, at: Date) {
+  await db.updateTable("webhooks").set({ deleted_at: at }).where("id", "=", id).execute();
+}
+
+/** Who may see a number, in the terms of src/db/scope.ts. */
+export interface NumberFacts {
+  number: string;
+  /** The number's owner before and after the change (nulls ignored). */
+  ownerIds: (string | null)[];
+  /** The inventory partner before and after. */
+  partnerIds: (string | null)[];
+}
+
+/**
+ * The outbox write, one statement inside the caller's transaction: an event row and a delivery
+ * row per active webhook subscribed to `type` whose organisation can see the number — the
+ * platform's webhooks always; a partner's when the number is in its inventory or held by it or
+ * one of its customers; a customer's when it holds the number. Nothing is written when no
+ * webhook matches. Returns how many deliveries were recorded.
+ */
+export async function insertEventWithDeliveries(
+  trx: Transaction<Database>,
+  event: { id: string; type: string; data: unknown; createdAt: Date },
+  facts: NumberFacts,
+): Promise<number> {
+  const owners = facts.ownerIds.filter((id): id is string => id !== null);
+  const partners = facts.partnerIds.filter((id): id is string => id !== null);
+  const { rows } = await sql<{ count: string }>`
+    WITH audience AS (
+      SELECT unnest(${owners}::uuid[]) AS id
+      UNION SELECT unnest(${partners}::uuid[])
+      UNION SELECT partner_id FROM organizations WHERE id = ANY(${owners}::uuid[]) AND partner_id IS NOT NULL
+    ),
+    targets AS (
+      SELECT w.id FROM webhooks w
+      WHERE w.deleted_at IS NULL AND ${event.type} = ANY(w.events)
+        AND (w.organization_id IS NULL OR w.organization_id IN (SELECT id FROM audience))
+    ),
+    event AS (
+      INSERT INTO webhook_events (id, type, number, audience, data, created_at)
+      SELECT ${event.id}, ${event.type}, ${facts.number}, ARRAY(SELECT id FROM audience),
+             ${JSON.stringify(event.data)}::jsonb, ${event.createdAt}
+      WHERE EXISTS (SELECT 1 FROM targets)
+      RETURNING id
+    ),
+    inserted AS (
+      INSERT INTO webhook_deliveries (event_id, webhook_id, created_at)
+      SELECT event.id, targets.id, ${event.createdAt} FROM event CROSS JOIN targets
+      RETURNING 1
+    )
+    SELECT count(*) AS count FROM inserted`.execute(trx);
+  return Number(rows[0]?.count ?? 0);
+}
+
+export async function listDeliveries(db: Db, webhookId: string, limit: number) {
+  return db
+    .selectFrom("webhook_deliveries as d")
+    .innerJoin("webhook_events as e", "e.id", "d.event_id")
+    .select([
+      "d.event_id",
+      "e.type",
+      "d.status",
+      "d.attempts",
+      "d.last_status_code",
+      "d.last_error",
+      "d.next_attempt_at",
+      "d.created_at",
+    ])
+    .where("d.webhook_id", "=", webhookId)
+    .orderBy("d.created_at", "desc")
+    .orderBy("d.event_id")
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Pending deliveries to hand to the queue: never handed over (next_attempt_at NULL), or due
+ * longer ago than `staleBefore` allows (their job was lost). Claimed by moving next_attempt_at
+ * to `now`, so two dispatchers do not take the same rows.
+ */
+export async function claimDueDeliveries(db: Kysely<Database>, now: Date, staleBefore: Date, limit: number) {
+  const { rows } = await sql<{ event_id: string; webhook_id: string }>`
+    UPDATE webhook_deliveries d SET next_attempt_at = ${now}
+    FROM (
+      SELECT event_id, webhook_id FROM webhook_deliveries
+      WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at < ${staleBefore})
+      ORDER BY next_attempt_at NULLS FIRST
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    ) due
+    WHERE d.event_id = due.event_id AND d.webhook_id = due.webhook_id
+    RETURNING d.event_id, d.webhook_id`.execute(db);
+  return rows.map((row): DeliveryKey => ({ eventId: row.event_id, webhookId: row.webhook_id }));
+}
+
+/** A delivery with what its attempt needs: the webhook's URL and secret, the event. */
+export async function loadDelivery(db: Db, key: DeliveryKey) {
+  return (
+    (await db
+      .selectFrom("webhook_deliveries as d")
+      .innerJoin("webhooks as w", "w.id", "d.webhook_id")
+      .innerJoin("webhook_events as e", "e.id", "d.event_id")
+      .select([
+        "d.status",
+        "d.attempts",
+        "w.url",
+        "w.secret",
+        "w.deleted_at",
+        "e.id as event_id",
+        "e.type",
+        "e.data",
+        "e.created_at as event_created_at",
+      ])
+      .where("d.event_id", "=", key.eventId)
+      .where("d.webhook_id", "=", key.webhookId)
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/** Records one attempt; only a still-pending row moves, so a late duplicate cannot undo an outcome. */
+export async function recordAttempt(
+  db: Db,
+  key: DeliveryKey,
+  attempt: {
+    status: "pending" | "delivered" | "failed";
+    statusCode: number | null;
+    error: string | null;
+    nextAttemptAt: Date | null;
+    at: Date;
+  },
+) {
+  await db
+    .updateTable("webhook_deliveries")
+    .set((eb) => ({
+      status: attempt.status,
+      attempts: eb("attempts", "+", 1),
+      last_status_code: attempt.statusCode,
+      last_error: attempt.error,
+      next_attempt_at: attempt.nextAttemptAt,
+      finished_at: attempt.status === "pending" ? null : attempt.at,
+    }))
+    .where("event_id", "=", key.eventId)
+    .where("webhook_id", "=", key.webhookId)
+    .where("status", "=", "pending")
+    .execute();
+}
+
+/** A delivery whose webhook was deleted: closed without an attempt. */
+export async function closeDelivery(db: Db, key: DeliveryKey, reason: string, at: Date) {
+  await db
+    .updateTable("webhook_deliveries")
+    .set({ status: "failed", last_error: reason, next_attempt_at: null, finished_at: at })
+    .where("event_id", "=", key.eventId)
+    .where("webhook_id", "=", key.webhookId)
+    .where("status", "=", "pending")
+    .execute();
+}

@@ -1,0 +1,182 @@
+import { sql } from "kysely";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Dependencies } from "./dependencies.js";
+import { withTimeout } from "./queues.js";
+
+/**
+ * One registry per process: the worker observes transitions, the API serves /metrics, and with
+ * `--role all` both live in the same process. Every name starts with `numbers_`; each is
+ * documented in docs/operations.md.
+ */
+export const registry = new Registry();
+
+export const httpRequestDuration = new Histogram({
+  name: "numbers_http_request_duration_seconds",
+  help: "HTTP request duration by method, route pattern and status code.",
+  labelNames: ["method", "route", "status"] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const transitionLatency = new Histogram({
+  name: "numbers_transition_latency_seconds",
+  help: "From a transition being accepted (202) to a worker finishing it, by action and outcome.",
+  labelNames: ["action", "outcome"] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+  registers: [registry],
+});
+
+const sweepDuration = new Histogram({
+  name: "numbers_sweep_duration_seconds",
+  help: "How long one sweep took, by sweep.",
+  labelNames: ["sweep"] as const,
+  buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  registers: [registry],
+});
+
+const sweepRows = new Histogram({
+  name: "numbers_sweep_rows",
+  help: "Rows (numbers or notices) one sweep touched, by sweep.",
+  labelNames: ["sweep"] as const,
+  buckets: [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000],
+  registers: [registry],
+});
+
+const sweepLastRun = new Gauge({
+  name: "numbers_sweep_last_run_timestamp_seconds",
+  help: "Unix time at which each sweep last finished.",
+  labelNames: ["sweep"] as const,
+  registers: [registry],
+});
+
+export const noticesTotal = new Counter({
+  name: "numbers_notices_total",
+  help: "Notices whose e-mail was sent or failed, by kind and outcome.",
+  labelNames: ["kind", "outcome"] as const,
+  registers: [registry],
+});
+
+export const webhookDeliveryAttempts = new Counter({
+  name: "numbers_webhook_delivery_attempts_total",
+  help: "Webhook delivery attempts by outcome: delivered, retry (will try again) or failed (gave up).",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+
+/**
+ * For the sweeps: call once per sweep when it has finished, with its wall time and the rows it
+ * touched (`observeSweep("reservations", 0.42, 1200)`).
+ */
+export function observeSweep(sweep: string, seconds: number, rows: number, finishedAt = new Date()): void {
+  sweepDuration.observe({ sweep }, seconds);
+  sweepRows.observe({ sweep }, rows);
+  sweepLastRun.set({ sweep }, finishedAt.getTime() / 1000);
+}
+
+/** Accepted → applied/rejected, from the transition's own timestamps. */
+export function observeTransition(action: string, outcome: string, requestedAt: Date, finishedAt: Date) {
+  transitionLatency.observe(
+    { action, outcome },
+    Math.max(0, finishedAt.getTime() - requestedAt.getTime()) / 1000,
+  );
+}
+
+type Watched = Pick<Dependencies, "db" | "queues" | "clock" | "log">;
+let watched: Watched | null = null;
+let processMetricsStarted = false;
+
+/**
+ * Gauges read on scrape from Redis (queue depths) and Postgres (the backlog of pending work), so
+ * every process reports the same global figures: aggregate them with max(), not sum().
+ * Returns a function that stops watching these dependencies.
+ */
+export function watchDependencies(deps: Watched): () => void {
+  watched = deps;
+  if (!processMetricsStarted) {
+    processMetricsStarted = true;
+    collectDefaultMetrics({ register: registry, prefix: "numbers_" });
+  }
+  return () => {
+    if (watched === deps) watched = null;
+  };
+}
+
+const SCRAPE_TIMEOUT_MS = 2_000;
+const JOB_STATES = ["waiting", "active", "failed", "delayed"] as const;
+
+new Gauge({
+  name: "numbers_queue_jobs",
+  help: "Jobs per BullMQ queue and state (waiting, active, failed, delayed), read on scrape.",
+  labelNames: ["queue", "state"] as const,
+  registers: [registry],
+  async collect() {
+    this.reset();
+    const source = watched;
+    if (!source) return;
+    await Promise.all(
+      Object.entries(source.queues).map(async ([name, queue]) => {
+        const counts = await withTimeout(
+          queue.getJobCounts(...JOB_STATES),
+          SCRAPE_TIMEOUT_MS,
+          "queue counts",
+        );
+        for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+      }),
+    ).catch((error) => source.log.debug({ err: error }, "queue gauges unavailable"));
+  },
+});
+
+interface BacklogRow {
+  kind: string;
+  count: string;
+  oldest: Date | null;
+}
+let backlogRead: { at: number; rows: Promise<BacklogRow[]> } | null = null;
+
+/** Both backlog gauges collect concurrently on one scrape; they share one query. */
+function readBacklog(source: Watched): Promise<BacklogRow[]> {
+  const at = Date.now();
+  if (backlogRead && at - backlogRead.at < 1_000) return backlogRead.rows;
+  const rows = withTimeout(
+    sql<BacklogRow>`
+      SELECT 'transitions' AS kind, count(*) AS count, min(pending_since) AS oldest
+        FROM numbers WHERE pending_transition_id IS NOT NULL
+      UNION ALL
+      SELECT 'webhook_deliveries', count(*), min(created_at)
+        FROM webhook_deliveries WHERE status = 'pending'`.execute(source.db),
+    SCRAPE_TIMEOUT_MS,
+    "backlog gauges",
+  ).then((result) => result.rows);
+  rows.catch((error) => source.log.debug({ err: error }, "backlog gauges unavailable"));
+  backlogRead = { at, rows };
+  return rows;
+}
+
+new Gauge({
+  name: "numbers_backlog",
+  help: "Work recorded in Postgres and not yet finished, by kind: transitions, webhook_deliveries.",
+  labelNames: ["kind"] as const,
+  registers: [registry],
+  async collect() {
+    this.reset();
+    if (!watched) return;
+    const rows = await readBacklog(watched).catch(() => []);
+    for (const row of rows) this.set({ kind: row.kind }, Number(row.count));
+  },
+});
+
+new Gauge({
+  name: "numbers_backlog_oldest_age_seconds",
+  help: "Age of the oldest unfinished item per kind (0 when there is none), read on scrape.",
+  labelNames: ["kind"] as const,
+  registers: [registry],
+  async collect() {
+    this.reset();
+    const source = watched;
+    if (!source) return;
+    const rows = await readBacklog(source).catch(() => []);
+    const now = source.clock.now().getTime();
+    for (const row of rows)
+      this.set({ kind: row.kind }, row.oldest ? Math.max(0, (now - row.oldest.getTime()) / 1000) : 0);
+  },
+});

@@ -1,0 +1,122 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Transaction } from "kysely";
+import type { Database, NumberRow } from "../db/tables.js";
+import {
+  findWebhook,
+  insertEventWithDeliveries,
+  insertWebhook,
+  listDeliveries,
+  listWebhooks,
+  markWebhookDeleted,
+  type NumberFacts,
+} from "../db/webhooks.js";
+import type { Dependencies } from "../dependencies.js";
+import { notFound } from "../error-codes.js";
+import { type Principal, requireWriter } from "./principal.js";
+import { assertWebhookUrlAllowed } from "./webhook-url.js";
+
+export const WEBHOOK_EVENTS = [
+  "transition.applied",
+  "transition.rejected",
+  "notice.sent",
+  "notice.failed",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+export type { NumberFacts };
+
+/**
+ * Records an event for every webhook that may hear of the number, inside the caller's
+ * transaction: the event commits with the change it reports, or not at all. The scheduler's
+ * dispatcher hands the deliveries to the `webhooks` queue.
+ */
+export async function recordEvent(
+  trx: Transaction<Database>,
+  type: WebhookEventType,
+  data: unknown,
+  facts: NumberFacts,
+  at: Date,
+): Promise<number> {
+  return insertEventWithDeliveries(trx, { id: randomUUID(), type, data, createdAt: at }, facts);
+}
+
+/** Who could see the number before and after a change (pass the row as it was and as it is). */
+export function numberFacts(...rows: Pick<NumberRow, "number" | "owner_id" | "partner_id">[]): NumberFacts {
+  return {
+    number: rows[0]!.number,
+    ownerIds: rows.map((row) => row.owner_id),
+    partnerIds: rows.map((row) => row.partner_id),
+  };
+}
+
+type WebhookRow = NonNullable<Awaited<ReturnType<typeof findWebhook>>>;
+
+const toWebhookView = (row: WebhookRow) => ({
+  id: row.id,
+  url: row.url,
+  events: row.events as WebhookEventType[],
+  organizationId: row.organization_id,
+  createdAt: row.created_at.toISOString(),
+});
+
+/** A webhook belongs to the key's organisation (none for a platform key). */
+export async function createWebhook(
+  deps: Dependencies,
+  principal: Principal,
+  input: { url: string; events: WebhookEventType[] },
+) {
+  requireWriter(principal);
+  const url = await assertWebhookUrlAllowed(input.url, deps.config.webhookAllowPrivate);
+  const row = await insertWebhook(deps.db, {
+    id: randomUUID(),
+    organizationId: principal.role === "platform_admin" ? null : principal.organizationId,
+    url: url.toString(),
+    events: [...new Set(input.events)],
+    secret: `whsec_${randomBytes(32).toString("hex")}`,
+    createdAt: deps.clock.now(),
+  });
+  // The secret is shown only here.
+  return { ...toWebhookView(row), secret: row.secret };
+}
+
+/** A platform key sees every webhook; any other key its organisation's. */
+export async function listVisibleWebhooks(deps: Dependencies, principal: Principal) {
+  const rows = await listWebhooks(
+    deps.db,
+    principal.role === "platform_admin" ? undefined : principal.organizationId,
+  );
+  return rows.map(toWebhookView);
+}
+
+async function findVisibleWebhook(deps: Dependencies, principal: Principal, id: string) {
+  const row = await findWebhook(deps.db, id);
+  if (!row) throw notFound(`Webhook ${id}`);
+  if (principal.role !== "platform_admin" && row.organization_id !== principal.organizationId)
+    throw notFound(`Webhook ${id}`);
+  return row;
+}
+
+export async function deleteWebhook(deps: Dependencies, principal: Principal, id: string) {
+  requireWriter(principal);
+  await findVisibleWebhook(deps, principal, id);
+  await markWebhookDeleted(deps.db, id, deps.clock.now());
+}
+
+export async function listWebhookDeliveries(
+  deps: Dependencies,
+  principal: Principal,
+  id: string,
+  limit: number,
+) {
+  await findVisibleWebhook(deps, principal, id);
+  const rows = await listDeliveries(deps.db, id, limit);
+  return rows.map((row) => ({
+    eventId: row.event_id,
+    type: row.type as WebhookEventType,
+    status: row.status as "pending" | "delivered" | "failed",
+    attempts: row.attempts,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    // A pending row not yet handed to the queue goes out as soon as the dispatcher runs.
+    nextAttemptAt: row.status === "pending" ? (row.next_attempt_at ?? row.created_at).toISOString() : null,
+  }));
+}

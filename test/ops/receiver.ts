@@ -1,0 +1,58 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  raw: string;
+  body: { id: string; type: string; createdAt: string; data: any };
+}
+
+/**
+ * A real webhook receiver on 127.0.0.1. It answers each POST with the next status in `answers`
+ * (then 200), records what it got, and can be stopped and started again on the same port.
+ */
+export async function startReceiver(answers: number[] = [], port = 0) {
+  const received: Received[] = [];
+  const queue = [...answers];
+  const listen = () =>
+    new Promise<Server>((resolve) => {
+      const server = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on("data", (chunk: Buffer) => chunks.push(chunk));
+        request.on("end", () => {
+          const raw = Buffer.concat(chunks).toString("utf8");
+          received.push({ headers: request.headers, raw, body: JSON.parse(raw) });
+          response.statusCode = queue.shift() ?? 200;
+          response.end("ok");
+        });
+      });
+      server.listen(port, "127.0.0.1", () => resolve(server));
+    });
+  let server: Server | null = await listen();
+  port = (server.address() as AddressInfo).port;
+  return {
+    received,
+    url: `http://127.0.0.1:${port}/hooks`,
+    async stop() {
+      const running = server;
+      server = null;
+      if (!running) return;
+      const closed = new Promise<void>((resolve) => running.close(() => resolve()));
+      running.closeAllConnections(); // keep-alive sockets would hold close() open
+      await closed;
+    },
+    async restart() {
+      server = await listen();
+    },
+  };
+}
+
+/** What a receiver does: recompute the HMAC of "{t}.{raw body}" and compare in constant time. */
+export function verifySignature(header: string, raw: string, secret: string): boolean {
+  const parts = Object.fromEntries(header.split(",").map((part) => part.split("=", 2) as [string, string]));
+  if (!parts.t || !parts.v1) return false;
+  const expected = createHmac("sha256", secret).update(`${parts.t}.${raw}`).digest();
+  const given = Buffer.from(parts.v1, "hex");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
