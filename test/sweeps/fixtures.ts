@@ -1,8 +1,9 @@
 import { expect } from "vitest";
 import type { App } from "../../src/api/app.js";
+import type { NewNumberRow } from "../../src/db/tables.js";
 import type { Dependencies } from "../../src/dependencies.js";
 import type { SweepReport } from "../../src/services/sweeps.js";
-import { call } from "../support/api.js";
+import { call, freshNumber } from "../support/api.js";
 
 export const DAY_MS = 86_400_000;
 export const MINUTE_MS = 60_000;
@@ -49,4 +50,26 @@ export async function history(app: App, number: string) {
   const response = await call(app, "GET", `/v1/numbers/${encodeURIComponent(number)}/history`);
   expect(response.status, response.text).toBe(200);
   return response.body.items as { action: string; actor: string; at: string; before: any; after: any }[];
+}
+
+/** A number row written directly: for states that take a long walk through the API to reach. */
+export async function insertNumber(deps: Dependencies, fields: Partial<NewNumberRow> = {}): Promise<string> {
+  const number = fields.number ?? freshNumber("+65613");
+  await deps.db
+    .insertInto("numbers")
+    .values({
+      number,
+      state: "available",
+      vendor: "acme",
+      country: "SG",
+      sku: "DID-SG",
+      updated_at: new Date(),
+      ...fields,
+    })
+    .execute();
+  return number;
+}
+
+export async function numberRow(deps: Dependencies, number: string) {
+  return deps.db.selectFrom("numbers").selectAll().where("number", "=", number).executeTakeFirstOrThrow();
 }

@@ -35,7 +35,7 @@ export async function sweepRoutes(app: App, deps: Dependencies) {
       schema: {
         tags: ["operations"],
         summary: "Run every sweep once as of `at` (default now); a dry run changes and sends nothing",
-        body: z.object({ at: time.optional(), dryRun: z.boolean().optional() }).optional(),
+        body: z.object({ at: time.optional(), dryRun: z.boolean().optional() }).nullish(),
         response: { 200: sweepReportSchema, ...errorResponses },
       },
     },
