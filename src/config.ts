@@ -30,13 +30,18 @@ const environmentSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE: booleanText.default(false),
   /** First webhook retry after this long, doubling up to an hour; tests make it short. */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60_000).default(30_000),
+  /** Worker/scheduler processes without the API serve GET /metrics on this port when set. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Connections per process; two worker processes at 20 stay well inside max_connections. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
   /** A pending transition whose job has not been seen for this long is enqueued again. */
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(1).default(10),
   /** BullMQ key prefix; lets several deployments (or test files) share one Redis. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -67,6 +72,7 @@ export function parseConfig(environment: NodeJS.ProcessEnv = process.env) {
     mailBackoffMs: env.MAIL_BACKOFF_MS,
     webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+    metricsPort: env.METRICS_PORT,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     workerConcurrency: env.WORKER_CONCURRENCY,
     reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS,

@@ -9,11 +9,13 @@ import {
 import { parseConfig } from "../src/config.js";
 import { ensureAdminKey } from "../src/services/organizations.js";
 import { startApi } from "./api.js";
+import { startMetricsServer } from "./metrics.js";
 import { ROLE_NAMES, type Role, type RoleName } from "./roles.js";
 import { startScheduler } from "./scheduler.js";
 import { startWorkers } from "./worker.js";
 
-const SHUTDOWN_DEADLINE_MS = 10_000;
+/** Under the 10 s an orchestrator allows before SIGKILL, with room for the exit itself. */
+const SHUTDOWN_DEADLINE_MS = 9_000;
 
 async function main() {
   const { values } = parseArgs({
@@ -37,6 +39,7 @@ async function main() {
   if (wants("worker")) roles.push(await startWorkers(deps, services.redisUrl));
   if (wants("scheduler")) roles.push(await startScheduler(deps));
   if (wants("api")) roles.push(await startApi(deps));
+  else if (config.metricsPort !== undefined) roles.push(await startMetricsServer(deps, config.metricsPort));
   log.info({ port: wants("api") ? config.port : undefined }, "numbers is running");
 
   let stoppingSince = 0;
@@ -51,12 +54,18 @@ async function main() {
     stoppingSince = Date.now();
     log.info({ signal }, "shutting down");
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    // /ready answers 503 from here on. Then, all at once: the API stops accepting and finishes
+    // in-flight requests, the scheduler stops ticking, workers finish their current jobs (what
+    // they have not taken stays in Redis). Closing in turn would add the waits up.
     for (const role of roles) role.drain?.();
-    // The API stops accepting first, then workers finish their current jobs.
-    for (const role of [...roles].reverse())
-      await role.close().catch((error) => log.error({ err: error }, "close failed"));
+    await Promise.all(
+      roles.map((role) =>
+        role.close().catch((error) => log.error({ err: error, role: role.name }, "close failed")),
+      ),
+    );
     await closeDependencies(deps);
     await services.stop();
+    log.info("shut down");
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
