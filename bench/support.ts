@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { openSync, readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { migrateToLatest } from "../src/db/migrate.js";
+import { startLocalPostgres } from "../src/local/postgres.js";
+import { freePort, isAlive } from "../src/local/processes.js";
+import { startLocalRedis } from "../src/local/redis.js";
+
+export const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+export interface BenchStack {
+  dataDir: string;
+  databaseUrl: string;
+  redisUrl: string;
+  /** Process ids to measure CPU against: the postmaster (with its backends) and redis-server. */
+  postgresPid: number;
+  redisPid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated Postgres and Redis in a temp folder, removed on stop. Not ephemeral: fsync
+ * and synchronous_commit stay on and Redis keeps its append-only file, as in production, so the
+ * figures are honest about the commit cost.
+ */
+export async function startStack(log: (message: string) => void = () => {}): Promise<BenchStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), "numbers-bench-"));
+  // As root, Postgres runs as the postgres user, which must be able to enter the folder.
+  await chmod(dataDir, 0o755);
+  const postgres = await startLocalPostgres({ dataDir, database: "numbers_bench", ephemeral: false, log });
+  const redis = await startLocalRedis({ dataDir, ephemeral: false, log }).catch(async (error) => {
+    await postgres.stop();
+    throw error;
+  });
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: postgres.url, max: 1 }) }),
+  });
+  await migrateToLatest(db).finally(() => db.destroy());
+  return {
+    dataDir,
+    databaseUrl: postgres.url,
+    redisUrl: redis.url,
+    postgresPid: Number(readFileSync(join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0]),
+    redisPid: (
+      JSON.parse(readFileSync(join(dataDir, "redis", "numbers-redis.json"), "utf8")) as { pid: number }
+    ).pid,
+    async stop() {
+      await redis.stop().catch(() => {});
+      await postgres.stop().catch(() => {});
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+import { httpRequest, sleep } from "./load.js";
+import { peakRssMiB } from "./measure.js";
+
+// One import for every benchmark: the load generators and the measurements live next door.
+export * from "./load.js";
+export * from "./measure.js";
+
+/* ---------- app processes ---------- */
+
+export interface AppProcess {
+  role: string;
+  pid: number;
+  port: number;
+  peakRssMiB(): number | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node --import tsx workers/main.ts --role ROLE` against the stack, as production would
+ * run it; its output goes to `<dataDir>/ROLE.log`. Resolves once the process serves (api: GET
+ * /health) or `ready()` says so.
+ */
+export async function startApp(
+  stack: BenchStack,
+  role: string,
+  env: Record<string, string>,
+  ready?: () => Promise<boolean>,
+): Promise<AppProcess> {
+  const port = await freePort();
+  const logFile = openSync(join(stack.dataDir, `${role}.log`), "a");
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", join(REPO_ROOT, "workers", "main.ts"), "--role", role],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: stack.databaseUrl,
+        REDIS_URL: stack.redisUrl,
+        PORT: String(port),
+        LOG_LEVEL: "warn",
+        NODE_ENV: "production",
+        ...env,
+      },
+      stdio: ["ignore", logFile, logFile],
+    },
+  );
+  const pid = child.pid!;
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  const check =
+    ready ?? (async () => (await httpRequest(`http://127.0.0.1:${port}/health`, "GET")).status === 200);
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!(await check().catch(() => false))) {
+      if (exitCode !== undefined) throw new Error(`The ${role} process exited with code ${exitCode}.`);
+      if (Date.now() > deadline) throw new Error(`The ${role} process did not become ready within 60 s.`);
+      await sleep(100);
+    }
+  } catch (error) {
+    child.kill("SIGKILL");
+    const log = readFileSync(join(stack.dataDir, `${role}.log`), "utf8").slice(-2000);
+    throw new Error(`${(error as Error).message}\n${log}`);
+  }
+  return {
+    role,
+    pid,
+    port,
+    peakRssMiB: () => peakRssMiB(pid),
+    async stop() {
+      if (!isAlive(pid)) return;
+      child.kill("SIGTERM");
+      const code = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (code === undefined) child.kill("SIGKILL");
+    },
+  };
+}
+
+const benchStarted = performance.now();
+/** Progress on stderr, so stdout stays the JSON result. */
+export function progress(message: string) {
+  const seconds = ((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[${seconds} s] ${message}\n`);
+}
