@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { closeDependencies, createDependencies, createLogger, migrate, startServices } from "./bootstrap.js";
+import { importCommand } from "./cli-import.js";
 import { parseConfig } from "./config.js";
 import type { Dependencies } from "./dependencies.js";
 import { ROLES, type Role } from "./lifecycle/states.js";
@@ -10,7 +11,7 @@ const USAGE = `usage:
   numbers migrate
   numbers keys create --role ROLE [--org ORG_ID]
   numbers sweep [--at ISO-8601] [--dry-run]
-  numbers import FILE.csv`;
+  numbers import FILE.csv [--rejects PATH] [--json]`;
 
 type Command = (deps: Dependencies, args: string[]) => Promise<void>;
 
@@ -42,6 +43,8 @@ const commands: Record<string, Command> = {
     // Notice e-mails go to the mail queue; a running worker sends them.
     console.log(JSON.stringify(await runSweeps(deps, { at, dryRun: values["dry-run"] }), null, 2));
   },
+  // Queued for a worker; run here when none takes it (src/cli-import.ts).
+  import: importCommand,
 };
 
 class UsageError extends Error {}

@@ -1,6 +1,7 @@
 import { type Job, Worker, type WorkerOptions } from "bullmq";
 import * as applyTransition from "../jobs/apply-transition.js";
 import * as deliverWebhook from "../jobs/deliver-webhook.js";
+import * as importNumbers from "../jobs/import-numbers.js";
 import * as sendNotice from "../jobs/send-notice.js";
 import type { Dependencies } from "../src/dependencies.js";
 import { workerConnection } from "../src/queues.js";
@@ -19,6 +20,8 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
     { kind: applyTransition, concurrency: deps.config.workerConcurrency },
     { kind: sendNotice, concurrency: sendNotice.concurrency },
     { kind: deliverWebhook, concurrency: deliverWebhook.concurrency },
+    // One CSV import at a time per worker: each holds a connection and streams a whole file.
+    { kind: importNumbers, concurrency: 1 },
   ];
   const connections: ReturnType<typeof workerConnection>[] = [];
   const workers = kinds.map(({ kind, concurrency }) => {
