@@ -108,22 +108,31 @@ export async function lockPendingBatch(trx: Transaction<Database>, batchId: stri
     .execute();
 }
 
-export async function markSent(trx: Transaction<Database>, ids: string[], sentAt: Date) {
-  if (ids.length === 0) return;
-  await trx
+/** Returns the notices as now stored (their webhook events carry them). */
+export async function markSent(
+  trx: Transaction<Database>,
+  ids: string[],
+  sentAt: Date,
+): Promise<NoticeRow[]> {
+  if (ids.length === 0) return [];
+  return trx
     .updateTable("notices")
     .set({ status: "sent", sent_at: sentAt, attempts: sql`attempts + 1`, last_error: null })
     .where("id", "in", ids)
+    .returningAll()
     .execute();
 }
 
-/** Counts a failed attempt; the last one leaves the notices `failed` for people to see. */
+/**
+ * Counts a failed attempt; the last one leaves the notices `failed` for people to see. Returns
+ * the notices it touched, as now stored.
+ */
 export async function recordSendFailure(
   db: Db,
   batchId: string,
   failure: { error: string; final: boolean },
-): Promise<number> {
-  const result = await db
+): Promise<NoticeRow[]> {
+  return db
     .updateTable("notices")
     .set({
       attempts: sql`attempts + 1`,
@@ -132,8 +141,8 @@ export async function recordSendFailure(
     })
     .where("batch_id", "=", batchId)
     .where("status", "=", "pending")
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returningAll()
+    .execute();
 }
 
 export interface NoticeFilter {

@@ -65,41 +65,61 @@ export interface NumberFacts {
   partnerIds: (string | null)[];
 }
 
+export interface NewEvent {
+  id: string;
+  data: unknown;
+  facts: NumberFacts;
+}
+
 /**
- * The outbox write, one statement inside the caller's transaction: an event row and a delivery
- * row per active webhook subscribed to `type` whose organisation can see the number — the
- * platform's webhooks always; a partner's when the number is in its inventory or held by it or
- * one of its customers; a customer's when it holds the number. Nothing is written when no
- * webhook matches. Returns how many deliveries were recorded.
+ * The outbox write, one statement inside the caller's transaction: per event, an event row and
+ * a delivery row per active webhook subscribed to `type` whose organisation can see the number —
+ * the platform's webhooks always; a partner's when the number is in its inventory or held by it
+ * or one of its customers; a customer's when it holds the number. An event no webhook wants is
+ * not written. Returns how many deliveries were recorded.
  */
-export async function insertEventWithDeliveries(
+export async function insertEventsWithDeliveries(
   trx: Transaction<Database>,
-  event: { id: string; type: string; data: unknown; createdAt: Date },
-  facts: NumberFacts,
+  type: string,
+  events: NewEvent[],
+  at: Date,
 ): Promise<number> {
-  const owners = facts.ownerIds.filter((id): id is string => id !== null);
-  const partners = facts.partnerIds.filter((id): id is string => id !== null);
+  if (events.length === 0) return 0;
+  const present = (ids: (string | null)[]) => [...new Set(ids.filter((id): id is string => id !== null))];
+  const input = events.map((event) => ({
+    id: event.id,
+    number: event.facts.number,
+    data: event.data,
+    owners: present(event.facts.ownerIds),
+    partners: present(event.facts.partnerIds),
+  }));
   const { rows } = await sql<{ count: string }>`
-    WITH audience AS (
-      SELECT unnest(${owners}::uuid[]) AS id
-      UNION SELECT unnest(${partners}::uuid[])
-      UNION SELECT partner_id FROM organizations WHERE id = ANY(${owners}::uuid[]) AND partner_id IS NOT NULL
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+        AS x(id uuid, number text, data jsonb, owners uuid[], partners uuid[])
     ),
-    targets AS (
-      SELECT w.id FROM webhooks w
-      WHERE w.deleted_at IS NULL AND ${event.type} = ANY(w.events)
-        AND (w.organization_id IS NULL OR w.organization_id IN (SELECT id FROM audience))
+    audience AS (
+      SELECT input.id AS event_id, seen.org FROM input CROSS JOIN LATERAL (
+        SELECT unnest(input.owners) AS org
+        UNION SELECT unnest(input.partners)
+        UNION SELECT partner_id FROM organizations WHERE id = ANY(input.owners) AND partner_id IS NOT NULL
+      ) seen
     ),
-    event AS (
+    pairs AS (
+      SELECT input.id AS event_id, w.id AS webhook_id
+      FROM input JOIN webhooks w ON w.deleted_at IS NULL AND ${type} = ANY(w.events)
+        AND (w.organization_id IS NULL
+          OR w.organization_id IN (SELECT org FROM audience WHERE audience.event_id = input.id))
+    ),
+    stored AS (
       INSERT INTO webhook_events (id, type, number, audience, data, created_at)
-      SELECT ${event.id}, ${event.type}, ${facts.number}, ARRAY(SELECT id FROM audience),
-             ${JSON.stringify(event.data)}::jsonb, ${event.createdAt}
-      WHERE EXISTS (SELECT 1 FROM targets)
-      RETURNING id
+      SELECT input.id, ${type}, input.number,
+        ARRAY(SELECT org FROM audience WHERE audience.event_id = input.id), input.data, ${at}
+      FROM input WHERE EXISTS (SELECT 1 FROM pairs WHERE pairs.event_id = input.id)
     ),
     inserted AS (
       INSERT INTO webhook_deliveries (event_id, webhook_id, created_at)
-      SELECT event.id, targets.id, ${event.createdAt} FROM event CROSS JOIN targets
+      SELECT event_id, webhook_id, ${at} FROM pairs
       RETURNING 1
     )
     SELECT count(*) AS count FROM inserted`.execute(trx);

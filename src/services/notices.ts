@@ -14,6 +14,7 @@ import { renderNoticeMail } from "../mail/templates.js";
 import { mailTransport } from "../mail/transport.js";
 import { withTimeout } from "../queues.js";
 import type { Principal } from "./principal.js";
+import { recordNoticeOutcome } from "./webhooks.js";
 
 export const SEND_NOTICE_JOB = "send-notice";
 
@@ -87,11 +88,12 @@ export async function sendNoticeEmail(
         id: batchId,
         date: sentAt,
       });
-      await markSent(
+      const sent = await markSent(
         trx,
         rows.map((row) => row.id),
         sentAt,
       );
+      await recordNoticeOutcome(trx, "sent", sent, sentAt);
       deps.log.info(
         { batchId, recipient: first.recipient, notices: rows.length, destination },
         "notice e-mail sent",
@@ -100,9 +102,14 @@ export async function sendNoticeEmail(
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const notices = await recordSendFailure(deps.db, batchId, { error: message, final: attempt.final }).catch(
-      () => 0,
-    );
+    const notices = await deps.db
+      .transaction()
+      .execute(async (trx) => {
+        const failed = await recordSendFailure(trx, batchId, { error: message, final: attempt.final });
+        if (attempt.final) await recordNoticeOutcome(trx, "failed", failed, deps.clock.now());
+        return failed.length;
+      })
+      .catch(() => 0);
     if (attempt.final)
       deps.log.error(
         { batchId, notices, err: error },

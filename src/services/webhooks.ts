@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Transaction } from "kysely";
-import type { Database, NumberRow } from "../db/tables.js";
+import { toNoticeView } from "../db/notices.js";
+import type { Database, NoticeRow, NumberRow } from "../db/tables.js";
 import {
   findWebhook,
-  insertEventWithDeliveries,
+  insertEventsWithDeliveries,
   insertWebhook,
   listDeliveries,
   listWebhooks,
@@ -12,6 +13,7 @@ import {
 } from "../db/webhooks.js";
 import type { Dependencies } from "../dependencies.js";
 import { notFound } from "../error-codes.js";
+import { noticesTotal } from "../metrics.js";
 import { type Principal, requireWriter } from "./principal.js";
 import { assertWebhookUrlAllowed } from "./webhook-url.js";
 
@@ -36,7 +38,7 @@ export async function recordEvent(
   facts: NumberFacts,
   at: Date,
 ): Promise<number> {
-  return insertEventWithDeliveries(trx, { id: randomUUID(), type, data, createdAt: at }, facts);
+  return insertEventsWithDeliveries(trx, type, [{ id: randomUUID(), data, facts }], at);
 }
 
 /** Who could see the number before and after a change (pass the row as it was and as it is). */
@@ -46,6 +48,39 @@ export function numberFacts(...rows: Pick<NumberRow, "number" | "owner_id" | "pa
     ownerIds: rows.map((row) => row.owner_id),
     partnerIds: rows.map((row) => row.partner_id),
   };
+}
+
+/**
+ * A notice e-mail was sent, or failed for good: `notice.sent` / `notice.failed` for each notice,
+ * in the transaction that marks them, to the webhooks that can see each number.
+ */
+export async function recordNoticeOutcome(
+  trx: Transaction<Database>,
+  outcome: "sent" | "failed",
+  notices: NoticeRow[],
+  at: Date,
+): Promise<number> {
+  if (notices.length === 0) return 0;
+  const numbers = await trx
+    .selectFrom("numbers")
+    .select(["number", "owner_id", "partner_id"])
+    .where("number", "in", [...new Set(notices.map((notice) => notice.number))])
+    .execute();
+  const byNumber = new Map(numbers.map((row) => [row.number, row]));
+  // Counted before the commit: a rolled-back send (rare) is counted once too often.
+  for (const notice of notices) noticesTotal.inc({ kind: notice.kind, outcome });
+  return insertEventsWithDeliveries(
+    trx,
+    outcome === "sent" ? "notice.sent" : "notice.failed",
+    notices.map((notice) => ({
+      id: randomUUID(),
+      data: toNoticeView(notice),
+      facts: numberFacts(
+        byNumber.get(notice.number) ?? { number: notice.number, owner_id: null, partner_id: null },
+      ),
+    })),
+    at,
+  );
 }
 
 type WebhookRow = NonNullable<Awaited<ReturnType<typeof findWebhook>>>;
