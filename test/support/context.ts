@@ -31,7 +31,17 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
   const adminUrl = new URL(inject("databaseUrl"));
   const admin = new pg.Client({ connectionString: adminUrl.toString() });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  // Two files cloning at the same moment collide ("source database is being accessed by other
+  // users", 55006): the clone briefly holds the template. Try again shortly.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "55006" || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
+    }
+  }
   await admin.end();
   const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
   const redisUrl = inject("redisUrl");
