@@ -14,10 +14,14 @@ type Db = Kysely<Database> | Transaction<Database>;
  * for the next run.
  */
 
-/** Every hold a number can carry, cleared as `returnToInventory` clears them (EMPTY_HOLD). */
+/**
+ * Every hold a number can carry, cleared as `returnToInventory` clears them (EMPTY_HOLD), and the
+ * last holder's call settings and PIN, as release and deallocate clear them.
+ */
 const CLEAR_HOLD = sql.raw(`owner_id = NULL, subscription_id = NULL, end_user_id = NULL,
   reservation_kind = NULL, reserved_at = NULL, reservation_expires_at = NULL, locked_at = NULL,
-  lock_expires_at = NULL, lock_remark = NULL, deleted_reason = NULL, in_service_since_available = false`);
+  lock_expires_at = NULL, lock_remark = NULL, deleted_reason = NULL, in_service_since_available = false,
+  settings = '{}', pin_hash = NULL`);
 
 export interface ExpiryBatch {
   at: Date;

@@ -42,6 +42,12 @@ const EMPTY_HOLD: Partial<LifecycleFields> = {
 };
 
 /** Back to inventory: cooldown when the number was in service since it was last available. */
+/** A number back in inventory carries nothing of its last holder: no settings, the default PIN. */
+const backToInventory = (number: LifecycleFields, context: DecisionContext): NumberChange => ({
+  fields: returnToInventory(number, context),
+  effects: ["clear_settings", "reset_pin"],
+});
+
 export function returnToInventory(
   number: LifecycleFields,
   context: DecisionContext,
@@ -193,7 +199,7 @@ export const RULES: Record<Action, Rule> = {
   release: {
     from: ["reserved"],
     check: (_number, request) => requireRemark(request),
-    change: (number, _request, context) => fieldsOnly(returnToInventory(number, context)),
+    change: (number, _request, context) => backToInventory(number, context),
   },
   allocate: {
     from: ["available"],
@@ -212,7 +218,7 @@ export const RULES: Record<Action, Rule> = {
             "invalid_state",
             "Only an allocated number can be deallocated; release a reservation instead.",
           ),
-    change: (number, _request, context) => fieldsOnly(returnToInventory(number, context)),
+    change: (number, _request, context) => backToInventory(number, context),
   },
   assign: {
     from: ["available", "reserved"],

@@ -490,7 +490,7 @@ describe("decide: the change on success", () => {
   ] as const)("release of a number %s", (_label, inServiceSinceAvailable, cooldownDays, fields) => {
     const number = inState("reserved", { inServiceSinceAvailable });
     const change = changeOf(run(number, { action: "release", remark: "done" }, { cooldownDays }));
-    expect(change).toEqual({ fields, effects: [] });
+    expect(change).toEqual({ fields, effects: ["clear_settings", "reset_pin"] });
   });
 
   it.each([
@@ -502,7 +502,10 @@ describe("decide: the change on success", () => {
       reservationExpiresAt: null,
       inServiceSinceAvailable,
     });
-    expect(changeOf(run(number, { action: "deallocate" }))).toEqual({ fields, effects: [] });
+    expect(changeOf(run(number, { action: "deallocate" }))).toEqual({
+      fields,
+      effects: ["clear_settings", "reset_pin"],
+    });
   });
 
   it("allocate reserves for the organisation with kind allocation and no expiry", () => {
