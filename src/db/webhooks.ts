@@ -148,16 +148,18 @@ export async function listDeliveries(db: Db, webhookId: string, limit: number) {
 }
 
 /**
- * Pending deliveries to hand to the queue: never handed over (next_attempt_at NULL), or due
- * longer ago than `staleBefore` allows (their job was lost). Claimed by moving next_attempt_at
- * to `now`, so two dispatchers do not take the same rows.
+ * Pending deliveries to hand to the queue: never handed over (next_attempt_at NULL), or due more
+ * than `staleAfterSeconds` ago (their job was lost). Claimed by moving next_attempt_at to now, so
+ * two dispatchers do not take the same rows. Retry timing is operational, not business time, so
+ * it runs on Postgres's clock (as the transitions reconciler does), never the injected Clock.
  */
-export async function claimDueDeliveries(db: Kysely<Database>, now: Date, staleBefore: Date, limit: number) {
+export async function claimDueDeliveries(db: Kysely<Database>, staleAfterSeconds: number, limit: number) {
   const { rows } = await sql<{ event_id: string; webhook_id: string }>`
-    UPDATE webhook_deliveries d SET next_attempt_at = ${now}
+    UPDATE webhook_deliveries d SET next_attempt_at = now()
     FROM (
       SELECT event_id, webhook_id FROM webhook_deliveries
-      WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at < ${staleBefore})
+      WHERE status = 'pending'
+        AND (next_attempt_at IS NULL OR next_attempt_at < now() - make_interval(secs => ${staleAfterSeconds}))
       ORDER BY next_attempt_at NULLS FIRST
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
@@ -191,7 +193,10 @@ export async function loadDelivery(db: Db, key: DeliveryKey) {
   );
 }
 
-/** Records one attempt; only a still-pending row moves, so a late duplicate cannot undo an outcome. */
+/**
+ * Records one attempt; only a still-pending row moves, so a late duplicate cannot undo an outcome.
+ * A retry is due `retryInMs` from now on Postgres's clock (see claimDueDeliveries).
+ */
 export async function recordAttempt(
   db: Db,
   key: DeliveryKey,
@@ -199,8 +204,7 @@ export async function recordAttempt(
     status: "pending" | "delivered" | "failed";
     statusCode: number | null;
     error: string | null;
-    nextAttemptAt: Date | null;
-    at: Date;
+    retryInMs?: number;
   },
 ) {
   await db
@@ -209,9 +213,12 @@ export async function recordAttempt(
       status: attempt.status,
       attempts: eb("attempts", "+", 1),
       last_status_code: attempt.statusCode,
-      last_error: attempt.error,
-      next_attempt_at: attempt.nextAttemptAt,
-      finished_at: attempt.status === "pending" ? null : attempt.at,
+      last_error: attempt.error?.slice(0, 2000) ?? null,
+      next_attempt_at:
+        attempt.status === "pending"
+          ? sql<Date>`now() + make_interval(secs => ${(attempt.retryInMs ?? 0) / 1000})`
+          : null,
+      finished_at: attempt.status === "pending" ? null : sql<Date>`now()`,
     }))
     .where("event_id", "=", key.eventId)
     .where("webhook_id", "=", key.webhookId)
@@ -220,10 +227,10 @@ export async function recordAttempt(
 }
 
 /** A delivery whose webhook was deleted: closed without an attempt. */
-export async function closeDelivery(db: Db, key: DeliveryKey, reason: string, at: Date) {
+export async function closeDelivery(db: Db, key: DeliveryKey, reason: string) {
   await db
     .updateTable("webhook_deliveries")
-    .set({ status: "failed", last_error: reason, next_attempt_at: null, finished_at: at })
+    .set({ status: "failed", last_error: reason, next_attempt_at: null, finished_at: sql<Date>`now()` })
     .where("event_id", "=", key.eventId)
     .where("webhook_id", "=", key.webhookId)
     .where("status", "=", "pending")

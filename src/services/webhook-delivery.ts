@@ -62,7 +62,7 @@ export async function attemptDelivery(deps: Dependencies, key: DeliveryKey): Pro
   const delivery = await loadDelivery(deps.db, key);
   if (delivery?.status !== "pending") return "skipped";
   if (delivery.deleted_at) {
-    await closeDelivery(deps.db, key, "The webhook was deleted.", deps.clock.now());
+    await closeDelivery(deps.db, key, "The webhook was deleted.");
     return "skipped";
   }
   const body = JSON.stringify({
@@ -85,15 +85,12 @@ export async function attemptDelivery(deps: Dependencies, key: DeliveryKey): Pro
   );
 
   const attempts = delivery.attempts + 1;
-  const now = deps.clock.now();
   const facts = { eventId: key.eventId, webhookId: key.webhookId, attempts, statusCode: result.statusCode };
   if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) {
     await recordAttempt(deps.db, key, {
       status: "delivered",
       statusCode: result.statusCode,
       error: null,
-      nextAttemptAt: null,
-      at: now,
     });
     webhookDeliveryAttempts.inc({ outcome: "delivered" });
     deps.log.info(facts, "webhook delivered");
@@ -106,8 +103,6 @@ export async function attemptDelivery(deps: Dependencies, key: DeliveryKey): Pro
       status: "failed",
       statusCode: result.statusCode,
       error,
-      nextAttemptAt: null,
-      at: now,
     });
     webhookDeliveryAttempts.inc({ outcome: "failed" });
     deps.log.warn({ ...facts, error }, "webhook delivery gave up");
@@ -118,8 +113,7 @@ export async function attemptDelivery(deps: Dependencies, key: DeliveryKey): Pro
     status: "pending",
     statusCode: result.statusCode,
     error,
-    nextAttemptAt: new Date(now.getTime() + retryInMs),
-    at: now,
+    retryInMs,
   });
   webhookDeliveryAttempts.inc({ outcome: "retry" });
   deps.log.info({ ...facts, error, retryInMs }, "webhook delivery will be retried");
@@ -184,11 +178,9 @@ function post(
  * whose job still exists is not queued twice.
  */
 export async function dispatchWebhookDeliveries(deps: Dependencies): Promise<number> {
-  const now = deps.clock.now();
-  const staleBefore = new Date(now.getTime() - deps.config.reconcileAfterSeconds * 1000);
   let total = 0;
   for (;;) {
-    const keys = await claimDueDeliveries(deps.db, now, staleBefore, DISPATCH_BATCH);
+    const keys = await claimDueDeliveries(deps.db, deps.config.reconcileAfterSeconds, DISPATCH_BATCH);
     if (keys.length > 0) await enqueueDeliveries(deps, keys);
     total += keys.length;
     if (keys.length < DISPATCH_BATCH) return total;
