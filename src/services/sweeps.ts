@@ -6,6 +6,7 @@ import type { Database } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { addDays } from "../lifecycle/periods.js";
 import { NOTICE_DAYS } from "../lifecycle/states.js";
+import { observeSweep } from "../metrics.js";
 import { enqueuePendingNotices } from "./notices.js";
 
 /** Numbers changed per statement: big enough to be set-based, small enough to keep locks short. */
@@ -101,17 +102,24 @@ async function applySweeps(
   const { cooldownDays, platformSupportEmail } = deps.config;
   const cooldownUntil = cooldownDays > 0 ? addDays(at, cooldownDays) : null;
 
-  const reservationsExpired = await inBatches(batchSize, (limit) =>
-    expireReservations(db, { at, limit, cooldownUntil }),
+  // Metrics describe what happened; a dry run happened to nothing.
+  const measured = <T>(sweep: string, task: () => Promise<T[]>) => (dryRun ? task() : observed(sweep, task));
+
+  const reservationsExpired = await measured("reservations", () =>
+    inBatches(batchSize, (limit) => expireReservations(db, { at, limit, cooldownUntil })),
   );
-  const locksExpired = await inBatches(batchSize, (limit) =>
-    expireLocks(db, { at, limit, runId, platformSupportEmail, recordedAt }),
+  const locksExpired = await measured("locks", () =>
+    inBatches(batchSize, (limit) => expireLocks(db, { at, limit, runId, platformSupportEmail, recordedAt })),
   );
-  const cooldownsEnded = await inBatches(batchSize, (limit) => endCooldowns(db, { at, limit }));
+  const cooldownsEnded = await measured("cooldowns", () =>
+    inBatches(batchSize, (limit) => endCooldowns(db, { at, limit })),
+  );
 
   const window = { at, until: addDays(at, NOTICE_DAYS), runId, recordedAt, platformSupportEmail };
-  const reservationExpiring = distinctNumbers(await recordReservationNotices(db, window));
-  const lockExpiring = distinctNumbers(await recordLockNotices(db, window));
+  const reservationExpiring = distinctNumbers(
+    await measured("reservation_notices", () => recordReservationNotices(db, window)),
+  );
+  const lockExpiring = distinctNumbers(await measured("lock_notices", () => recordLockNotices(db, window)));
   const lockExpired = sorted(
     locksExpired.filter((lock) => lock.batchIds.length > 0).map((lock) => lock.number),
   );
@@ -136,6 +144,13 @@ async function applySweeps(
       lockExpired,
     },
   };
+}
+
+async function observed<T>(sweep: string, task: () => Promise<T[]>): Promise<T[]> {
+  const started = performance.now();
+  const rows = await task();
+  observeSweep(sweep, (performance.now() - started) / 1000, rows.length);
+  return rows;
 }
 
 /** Repeats a batch statement until a batch comes back short: nothing due is left (or it is busy). */

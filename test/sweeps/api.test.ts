@@ -67,6 +67,16 @@ describe("POST /v1/sweeps", () => {
   });
 });
 
+describe("GET /metrics", () => {
+  it("shows how long each sweep took", async () => {
+    await sweep(t.app, { at: new Date("2026-08-01T00:00:00.000Z") });
+    const metrics = await call(t.app, "GET", "/metrics");
+    expect(metrics.status).toBe(200);
+    for (const name of ["reservations", "locks", "cooldowns", "reservation_notices", "lock_notices"])
+      expect(metrics.text).toContain(`numbers_sweep_duration_seconds_count{sweep="${name}"}`);
+  });
+});
+
 describe("GET /v1/notices", () => {
   it("shows a key the notices of its own numbers only, filtered by number and kind", async () => {
     const at = new Date("2026-09-01T00:00:00.000Z");
