@@ -4,6 +4,7 @@ import { recordReservationNotices } from "../../src/db/notices.js";
 import { startScheduler } from "../../workers/scheduler.js";
 import { createOrganization } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
+import { startRoleProcess, stopProcess } from "../support/processes.js";
 import { type SmtpCapture, startSmtpCapture } from "../support/smtp.js";
 import {
   DAY_MS,
@@ -148,6 +149,21 @@ describe("each notice is sent exactly once", () => {
 });
 
 describe("the scheduler", () => {
+  it("runs safely as two processes: their sweeps at start send one e-mail", async () => {
+    await t.startWorker();
+    // Scheduler processes read the system clock, so this reservation is due for a notice now.
+    const { customer } = await expiringReservations(new Date());
+    const processes = [startRoleProcess(t, "scheduler"), startRoleProcess(t, "scheduler")];
+    try {
+      await expect.poll(() => smtp.to(customer.billingEmail).length, { timeout: 30_000 }).toBe(1);
+      await mailQueueIdle(t.deps);
+      expect(smtp.to(customer.billingEmail)).toHaveLength(1);
+    } finally {
+      await Promise.all(processes.map((child) => stopProcess(child)));
+    }
+    expect(processes.map((child) => child.exitCode)).toEqual([0, 0]);
+  });
+
   it("catches up after downtime: expiries applied, notices only for expiries still ahead", async () => {
     const now = t.clock.now();
     const customer = await createOrganization(t.app, { kind: "customer" });
