@@ -28,7 +28,13 @@ export async function run(): Promise<object> {
   const stack = await startStack();
   const config = { ...parseConfig({}), databasePoolSize: CONNECTIONS };
   const { db, pool } = createDatabase({ url: stack.databaseUrl, poolSize: CONNECTIONS });
-  const deps = { config, db, pool, clock: systemClock, log: pino({ level: "silent" }) } as unknown as Dependencies;
+  const deps = {
+    config,
+    db,
+    pool,
+    clock: systemClock,
+    log: pino({ level: "silent" }),
+  } as unknown as Dependencies;
   try {
     progress("seeding numbers");
     const ownerId = await seed(
