@@ -100,11 +100,12 @@ export async function createWebhook(
   input: { url: string; events: WebhookEventType[] },
 ) {
   requireWriter(principal);
-  const url = await assertWebhookUrlAllowed(input.url, deps.config.webhookAllowPrivate);
+  await assertWebhookUrlAllowed(input.url, deps.config.webhookAllowPrivate);
   const row = await insertWebhook(deps.db, {
     id: randomUUID(),
     organizationId: principal.role === "platform_admin" ? null : principal.organizationId,
-    url: url.toString(),
+    // Kept as given: the caller sees back exactly the URL it subscribed.
+    url: input.url,
     events: [...new Set(input.events)],
     secret: `whsec_${randomBytes(32).toString("hex")}`,
     createdAt: deps.clock.now(),
