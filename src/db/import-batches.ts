@@ -1,21 +1,24 @@
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { stringify } from "csv-stringify";
 import { sql } from "kysely";
-import type pg from "pg";
+import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Db } from "./database.js";
 import { historySnapshotSql } from "./numbers.js";
 import type { NewNumberRow } from "./tables.js";
 
 /**
- * The SQL of a CSV import, on one connection held for the whole file. Two session tables:
+ * The SQL of a CSV import, on a connection of its own for the whole file. Two session tables:
  * `import_batch`, the staging table each batch is COPYed into, and `import_seen`, every number
  * of the file met so far with its first row, so a duplicate is recognised however far apart the
  * two rows are without the file's numbers ever being held in memory.
  */
-export async function createImportTables(client: pg.PoolClient): Promise<void> {
+export async function openImportSession(options: pg.ClientConfig): Promise<pg.Client> {
+  const client = new pg.Client(options);
+  await client.connect();
+  // Room for the session tables in memory (a million numbers in import_seen); freed on close.
+  await client.query("SET temp_buffers = '128MB'");
   await client.query(`
-    DROP TABLE IF EXISTS pg_temp.import_batch, pg_temp.import_seen;
     CREATE TEMP TABLE import_batch (
       row_no integer NOT NULL, number text NOT NULL, state text NOT NULL, vendor text NOT NULL,
       country text NOT NULL, sku text NOT NULL, capabilities text[] NOT NULL, routing text,
@@ -23,10 +26,7 @@ export async function createImportTables(client: pg.PoolClient): Promise<void> {
       site_id uuid, range_name text, extension text, main_number boolean NOT NULL,
       locked_at timestamptz, lock_expires_at timestamptz, lock_remark text);
     CREATE TEMP TABLE import_seen (number text PRIMARY KEY, row_no integer NOT NULL);`);
-}
-
-export async function dropImportTables(client: pg.PoolClient): Promise<void> {
-  await client.query("DROP TABLE IF EXISTS pg_temp.import_batch, pg_temp.import_seen");
+  return client;
 }
 
 const BATCH_COLUMNS = [
@@ -53,28 +53,27 @@ const BATCH_COLUMNS = [
 
 export type StagedRow = NewNumberRow & { row_no: number };
 
-const cell = (value: unknown) =>
-  value instanceof Date
-    ? value.toISOString()
-    : Array.isArray(value)
-      ? `{${value.join(",")}}` // capabilities: checked names, nothing to quote
-      : value;
+/**
+ * One value in COPY's text format: NULL is \N; backslash, tab and line breaks are escaped.
+ * Written by hand rather than through a CSV writer: this runs for every cell of a million-row
+ * file, and it is a quarter of the cost.
+ */
+function copyText(value: unknown): string {
+  if (value === null || value === undefined) return "\\N";
+  if (typeof value === "boolean") return value ? "t" : "f";
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return `{${value.join(",")}}`; // capabilities: checked names, nothing to quote
+  return String(value).replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char]!);
+}
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
-/** Replaces the staging table's rows with this batch, through COPY (CSV written by csv-stringify). */
-export async function stageBatch(client: pg.PoolClient, rows: StagedRow[]): Promise<void> {
+/** Replaces the staging table's rows with this batch, in one COPY. */
+export async function stageBatch(client: pg.ClientBase, rows: StagedRow[]): Promise<void> {
   await client.query("TRUNCATE import_batch");
-  // An empty unquoted cell is NULL to COPY; checked items never carry an empty string.
-  const csv = stringify({ cast: { boolean: (value) => (value ? "t" : "f") } });
-  const copy = client.query(
-    copyFrom(`COPY import_batch (${BATCH_COLUMNS.join(", ")}) FROM STDIN WITH (FORMAT csv)`),
-  );
-  const writing = pipeline(csv, copy);
-  for (const row of rows) {
-    const record = BATCH_COLUMNS.map((column) => cell(row[column]));
-    if (!csv.write(record)) await new Promise((resolve) => csv.once("drain", resolve));
-  }
-  csv.end();
-  await writing;
+  if (rows.length === 0) return;
+  const lines = rows.map((row) => BATCH_COLUMNS.map((column) => copyText(row[column])).join("\t"));
+  const copy = client.query(copyFrom(`COPY import_batch (${BATCH_COLUMNS.join(", ")}) FROM STDIN`));
+  await pipeline(Readable.from([`${lines.join("\n")}\n`]), copy);
 }
 
 export interface BatchOutcome {
@@ -94,7 +93,7 @@ export interface BatchOutcome {
  * `onlyRow` narrows it to one staged row, to isolate a row the database refuses.
  */
 export async function mergeBatch(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   db: Db,
   options: { now: Date; actor: string; onlyRow?: number },
 ): Promise<BatchOutcome> {
@@ -156,7 +155,7 @@ export async function mergeBatch(
   };
 }
 
-export const stagedRows = async (client: pg.PoolClient): Promise<{ rowNo: number; number: string }[]> =>
+export const stagedRows = async (client: pg.ClientBase): Promise<{ rowNo: number; number: string }[]> =>
   (
     await client.query<{ rowNo: number; number: string }>(
       `SELECT row_no AS "rowNo", number FROM import_batch ORDER BY row_no`,

@@ -3,9 +3,8 @@ import { stat } from "node:fs/promises";
 import { type CsvError, parse } from "csv-parse";
 import type pg from "pg";
 import {
-  createImportTables,
-  dropImportTables,
   mergeBatch,
+  openImportSession,
   type StagedRow,
   stageBatch,
   stagedRows,
@@ -16,7 +15,7 @@ import { type Reject, RejectsFile } from "./import-rejects.js";
 import { type ImportColumns, readHeader, recordToItem } from "./import-rows.js";
 import { checkItem, checkItemSites, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
 
-export const IMPORT_BATCH_SIZE = 5_000;
+export const IMPORT_BATCH_SIZE = 10_000;
 
 export interface ImportProgress {
   /** Data rows read so far (the header is not counted). */
@@ -100,15 +99,10 @@ export async function importNumbersFile(deps: Dependencies, options: ImportOptio
     }),
   );
 
-  const client = await deps.pool.connect();
-  let clientError: Error | undefined;
+  const client = await openImportSession(deps.pool.options);
+  let writing: Promise<void> = Promise.resolve();
   try {
-    await createImportTables(client);
-    const flush = async () => {
-      const current = pending;
-      const accepted = batch;
-      pending = [];
-      batch = [];
+    const write = async (current: Reject[], accepted: Accepted[], rowsRead: number, bytesRead: number) => {
       const { refusals, staged } = await checkBatch(deps, accepted, knownPartners, now);
       current.push(...refusals.map(toReject));
       if (staged.length > 0) {
@@ -123,13 +117,24 @@ export async function importNumbersFile(deps: Dependencies, options: ImportOptio
         else counts.refused[reject.code] = (counts.refused[reject.code] ?? 0) + 1;
       await rejects.write(current);
       await options.onProgress?.({
-        rows: Math.max(row - 1, 0),
-        bytes: parser.info.bytes,
+        rows: rowsRead,
+        bytes: bytesRead,
         totalBytes,
         added: counts.added,
         alreadyPresent: counts.alreadyPresent,
         refused: rejects.count - counts.alreadyPresent,
       });
+    };
+    // While Postgres adds one batch, the next is parsed and checked here: the two halves of the
+    // work use both cores. At most one batch is ever waiting on the database.
+    const flush = async () => {
+      const current = pending;
+      const accepted = batch;
+      pending = [];
+      batch = [];
+      await writing;
+      writing = write(current, accepted, Math.max(row - 1, 0), parser.info.bytes);
+      writing.catch(() => {}); // its failure surfaces at the next flush or at the end
     };
 
     for await (const { record, row: index } of parser as AsyncIterable<ParsedRecord>) {
@@ -146,14 +151,11 @@ export async function importNumbersFile(deps: Dependencies, options: ImportOptio
     if (!header) throw new AppError("validation_failed", "The file is empty: it has no header row.");
     pending.push(...skipped.splice(0));
     await flush();
+    await writing;
     counts.rows = row - 1;
-    await dropImportTables(client);
-  } catch (error) {
-    clientError = error as Error;
-    throw error;
   } finally {
-    // A connection that failed mid-COPY is not handed back to the pool.
-    client.release(clientError && !(clientError instanceof AppError) ? clientError : undefined);
+    await writing.catch(() => {});
+    await client.end().catch(() => {}); // its session tables go with it
     parser.destroy();
   }
 
@@ -220,7 +222,7 @@ async function checkBatch(deps: Dependencies, batch: Accepted[], knownPartners: 
  */
 async function mergeStaged(
   deps: Dependencies,
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   options: { now: Date; actor: string },
 ): Promise<{ added: number; rejects: Reject[] }> {
   const describe = (outcome: Awaited<ReturnType<typeof mergeBatch>>) =>
