@@ -1,0 +1,192 @@
+/**
+ * Inventory benchmark: 1,000,000 numbers with realistic spreads. Latency (p50/p99) of the hot
+ * searches through the HTTP API of a separate api process; the CSV export of every row beside
+ * `COPY (SELECT …) TO STDOUT` of the same statement; the import of a 1,000,000-row file beside a
+ * raw `COPY` of the same file; and EXPLAIN (ANALYZE) of the hot queries.
+ *
+ * `npm run bench -- inventory`, or on its own: `npx tsx bench/inventory.ts`.
+ * Starts its own PostgreSQL (fsync on) and Redis in a temp folder and removes them afterwards.
+ */
+import { loadavg } from "node:os";
+import { pathToFileURL } from "node:url";
+import pg from "pg";
+import { createDatabase } from "../src/db/database.js";
+import {
+  type NumberFilters,
+  type NumberSort,
+  type SeekPosition,
+  selectMatching,
+  sortKeyText,
+} from "../src/db/search.js";
+import { decodeCursor } from "../src/services/search-cursor.js";
+import { measureCsvExport, measureImport } from "./inventory-bulk.js";
+import { seedInventory } from "./inventory-data.js";
+import { type AppProcess, httpRequest, progress, startApp, startStack, summarize } from "./support.js";
+
+const TOTAL = Number(process.env.BENCH_INVENTORY_ROWS ?? 1_000_000);
+const ITERATIONS = 200;
+const ADMIN_KEY = "bench-inventory-admin-key-0123456789";
+const HEADERS = { authorization: `Bearer ${ADMIN_KEY}` };
+
+/** Deterministic "random" digits, so two runs ask the same questions. */
+const digits = (index: number, length: number) =>
+  String((index * 7919 + 12345) % 10 ** length).padStart(length, "0");
+const pick = <T>(values: readonly T[], index: number) => values[index % values.length]!;
+const STATES = ["locked", "available", "cooldown", "reserved", "deleted", "assigned"];
+const VENDORS = ["singtel", "telstra", "bt", "twilio", "pccw", "colt", "optus", "m1"];
+const PREFIXES = ["+6562", "+6134", "+4420", "+1555", "+85291", "+6588", "+6048", "+4930"];
+
+const QUERIES: Record<string, (index: number) => string> = {
+  "state filter": (i) => `state=${pick(STATES, i)}`,
+  "q prefix (+6562*)": (i) => `q=${encodeURIComponent(`${pick(PREFIXES, i)}*`)}`,
+  "q substring (4 digits)": (i) => `q=${digits(i, 4)}`,
+  "q suffix (*4 digits)": (i) => `q=*${digits(i, 4)}`,
+  "vendor+state": (i) => `vendor=${pick(VENDORS, i)}&state=${pick(STATES, i + 1)}`,
+  "sort -updatedAt page 1": () => "sort=-updatedAt",
+  "golden + country": (i) => `golden=true&country=${pick(["SG", "AU", "GB", "US"], i)}`,
+  "expiresBefore (7 days)": () => `expiresBefore=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
+};
+
+async function timeGet(
+  base: string,
+  query: string,
+  headers = HEADERS,
+): Promise<{ ms: number; body: string }> {
+  const started = performance.now();
+  const response = await httpRequest(`${base}/v1/numbers?${query}`, "GET", { headers, maxSockets: 1 });
+  const ms = performance.now() - started;
+  if (response.status !== 200) throw new Error(`${query}: ${response.status} ${response.body.slice(0, 300)}`);
+  return { ms, body: response.body };
+}
+
+async function measure(base: string, query: (index: number) => string, headers = HEADERS) {
+  for (let i = 0; i < 10; i++) await timeGet(base, query(i + 10_000), headers);
+  const times: number[] = [];
+  for (let i = 0; i < ITERATIONS; i++) times.push((await timeGet(base, query(i), headers)).ms);
+  return summarize(times);
+}
+
+async function measureQueries(base: string) {
+  const latency: Record<string, ReturnType<typeof summarize>> = {};
+  for (const [name, query] of Object.entries(QUERIES)) {
+    progress(`latency: ${name}`);
+    latency[name] = await measure(base, query);
+  }
+  progress("latency: walking 499 pages of sort=-updatedAt by cursor");
+  const walk: number[] = [];
+  let cursor = "";
+  for (let page = 1; page < 500; page++) {
+    const { ms, body } = await timeGet(base, `sort=-updatedAt${cursor ? `&cursor=${cursor}` : ""}`);
+    walk.push(ms);
+    cursor = encodeURIComponent(JSON.parse(body).nextCursor);
+  }
+  latency["sort -updatedAt, each of pages 1-499 by cursor"] = summarize(walk);
+  latency["sort -updatedAt page 500 by cursor"] = await measure(
+    base,
+    () => `sort=-updatedAt&cursor=${cursor}`,
+  );
+  const partner = await httpRequest(`${base}/v1/api-keys`, "POST", {
+    headers: HEADERS,
+    body: { role: "partner_admin", organizationId: "00000000-0000-4000-8000-000000000003" },
+  });
+  const partnerHeaders = { authorization: `Bearer ${JSON.parse(partner.body).key}` };
+  progress("latency: a partner key's scope");
+  latency["partner scope, state filter"] = await measure(
+    base,
+    (i) => `state=${pick(STATES, i)}`,
+    partnerHeaders,
+  );
+  latency["sort vendor page 1 (no index on the sort)"] = await measure(base, () => "sort=vendor");
+  return { latency, page500Cursor: decodeURIComponent(cursor) };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of the statements the API runs for the hot searches. */
+async function explainHotQueries(databaseUrl: string, page500Cursor: string) {
+  const { db } = createDatabase({ url: databaseUrl, poolSize: 1 });
+  const byNumber: NumberSort = { field: "number", descending: false };
+  const recent: NumberSort = { field: "updatedAt", descending: true };
+  const cases: [string, NumberFilters, NumberSort, SeekPosition?][] = [
+    ["state=locked", { state: "locked" }, byNumber],
+    ["q=+6562* (prefix as a range)", { q: { kind: "prefix", digits: "6562" } }, byNumber],
+    ["q=4567 (substring, trigram)", { q: { kind: "contains", digits: "4567" } }, byNumber],
+    ["q=*4567 (suffix, reversed index)", { q: { kind: "suffix", digits: "4567" } }, byNumber],
+    ["vendor=telstra&state=available", { vendor: "telstra", state: "available" }, byNumber],
+    ["sort=-updatedAt, page 1", {}, recent],
+    ["sort=-updatedAt, page 500 by cursor", {}, recent, decodeCursor(page500Cursor, recent, {})],
+  ];
+  const plans: Record<string, string[]> = {};
+  try {
+    for (const [name, filters, sort, after] of cases) {
+      const compiled = selectMatching(db, { kind: "all" }, filters, sort, after)
+        .selectAll("numbers")
+        .select(sortKeyText(sort))
+        .limit(101)
+        .compile();
+      const { rows } = await db.executeQuery<{ "QUERY PLAN": string }>({
+        ...compiled,
+        sql: `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${compiled.sql}`,
+      });
+      plans[name] = rows.map((row) => row["QUERY PLAN"]);
+    }
+  } finally {
+    await db.destroy();
+  }
+  return plans;
+}
+
+export async function run(): Promise<object> {
+  const loadAtStart = loadavg().map((value) => Number(value.toFixed(1)));
+  progress("starting Postgres and Redis");
+  const stack = await startStack();
+  const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 4 });
+  let api: AppProcess | undefined;
+  try {
+    progress(`seeding ${TOTAL.toLocaleString("en")} numbers`);
+    let started = performance.now();
+    await seedInventory(pool, TOTAL);
+    const seedSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
+    api = await startApp(stack, "api", { NUMBERS_ADMIN_KEY: ADMIN_KEY });
+    const base = `http://127.0.0.1:${api.port}`;
+    const { latency, page500Cursor } = await measureQueries(base);
+    progress("EXPLAIN ANALYZE of the hot queries");
+    const plans = await explainHotQueries(stack.databaseUrl, page500Cursor);
+    const csvExport = await measureCsvExport({
+      pool,
+      base,
+      headers: HEADERS,
+      apiPid: api.pid,
+      databaseUrl: stack.databaseUrl,
+    });
+    await api.stop();
+    api = undefined;
+    started = performance.now();
+    const importResult = await measureImport({ pool, stack, rows: TOTAL });
+    progress(`import measured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return {
+      rows: TOTAL,
+      // The machine is shared: its load average says how much else ran beside the benchmark.
+      loadAverage: { start: loadAtStart, end: loadavg().map((value) => Number(value.toFixed(1))) },
+      seedSeconds,
+      latencyMs: latency,
+      csvExport,
+      import: importResult,
+      plans,
+    };
+  } finally {
+    await api?.stop().catch(() => {});
+    await pool.end().catch(() => {});
+    await stack.stop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  run()
+    .then((result) => {
+      console.log(JSON.stringify(result, null, 2));
+      process.exit(0);
+    })
+    .catch((error: Error) => {
+      console.error(error.stack ?? error.message);
+      process.exit(1);
+    });
+}
