@@ -10,12 +10,16 @@ export const QUEUE_NAMES = {
 } as const;
 export type QueueName = keyof typeof QUEUE_NAMES;
 
-/** Retries for database trouble; rule refusals are outcomes, never retried. */
+/**
+ * Retries for database trouble; rule refusals are outcomes, never retried. A job that used up its
+ * attempts is dropped (and logged): BullMQ ignores an add for a job id it still holds, so keeping
+ * it would stop the reconciler from handing the still-pending transition over again.
+ */
 export const TRANSITION_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: "exponential", delay: 500 },
   removeOnComplete: true,
-  removeOnFail: { age: 24 * 3600 },
+  removeOnFail: true,
 };
 
 export type Queues = Record<QueueName, Queue>;
