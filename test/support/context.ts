@@ -38,7 +38,7 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
       await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
       break;
     } catch (error) {
-      if ((error as { code?: string }).code !== "55006" || attempt >= 50) throw error;
+      if ((error as { code?: string }).code !== "55006" || attempt >= 200) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
     }
   }
