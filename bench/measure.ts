@@ -99,3 +99,13 @@ export function startCpuMeter(pids: Record<string, number>) {
     };
   };
 }
+
+/** CPU milliseconds per unit of work, per process: unlike rates, barely moved by other load. */
+export function cpuMsPer(cpuSeconds: Record<string, number>, count: number): Record<string, number> {
+  const ours = Object.entries(cpuSeconds).filter(([name]) => name !== "machine" && name !== "other");
+  const perItem = ours.map(
+    ([name, seconds]) => [name, Number(((seconds * 1000) / count).toFixed(2))] as const,
+  );
+  const total = perItem.reduce((sum, [, ms]) => sum + ms, 0);
+  return { ...Object.fromEntries(perItem), total: Number(total.toFixed(2)) };
+}

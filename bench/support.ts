@@ -75,6 +75,12 @@ export interface AppProcess {
 }
 
 /**
+ * Extra node flags for the app processes, to look inside them during a run, e.g.
+ * `BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (node refuses those in NODE_OPTIONS).
+ */
+const appNodeFlags = () => (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+
+/**
  * Starts `node --import tsx workers/main.ts --role ROLE` against the stack, as production would
  * run it; its output goes to `<dataDir>/ROLE.log`. Resolves once the process serves (api: GET
  * /health) or `ready()` says so.
@@ -89,7 +95,7 @@ export async function startApp(
   const logFile = openSync(join(stack.dataDir, `${role}.log`), "a");
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", join(REPO_ROOT, "workers", "main.ts"), "--role", role],
+    [...appNodeFlags(), "--import", "tsx", join(REPO_ROOT, "workers", "main.ts"), "--role", role],
     {
       cwd: REPO_ROOT,
       env: {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
 import { Queue } from "bullmq";
 import pg from "pg";
 import { parseConfig } from "../src/config.js";
@@ -6,6 +7,7 @@ import {
   type AppProcess,
   type BenchStack,
   closedLoop,
+  cpuMsPer,
   httpRequest,
   openLoop,
   progress,
@@ -116,8 +118,14 @@ export async function run(): Promise<object> {
         halfRatePerSecond: halfRate,
         halfRateLatencyMs: half.acceptToAppliedMs,
         peakRssMiB: { api: api.peakRssMiB(), worker: worker.peakRssMiB() },
+        /** Where a transition's CPU goes: on 2 busy cores, the ratio follows these totals. */
+        cpuMsPerTransition: {
+          endToEnd: saturated.cpuMsPerTransition,
+          baseline: baselineBefore.cpuMsPerTransition,
+        },
         /** CPU taken by processes outside this benchmark (the machine is shared) while saturated. */
         othersCpuShare: ratio(saturated.cpuSeconds.other!, saturated.cpuSeconds.machine!),
+        loadAverage: Number(loadavg()[0]!.toFixed(1)),
       },
       baseline: { before: baselineBefore, after: baselineAfter },
       saturated,
@@ -134,7 +142,7 @@ export async function run(): Promise<object> {
  * The floor: what Postgres does for one transition, one transaction each, on 8 connections —
  * lock the number, change it, write its history entry and its finished transitions row.
  */
-async function baseline(pool: pg.Pool, stack: BenchStack, ownerId: string, prefix: string) {
+export async function baseline(pool: pg.Pool, stack: BenchStack, ownerId: string, prefix: string) {
   const numbers = numbersFrom(prefix, NUMBERS);
   const wal = await walCounters(pool);
   const meter = startCpuMeter({ postgres: stack.postgresPid, redis: stack.redisPid });
@@ -144,10 +152,12 @@ async function baseline(pool: pg.Pool, stack: BenchStack, ownerId: string, prefi
   await closedLoop(reserved, BASELINE_CONNECTIONS, apply("release"));
   const seconds = (performance.now() - started) / 1000;
   const transitions = reserved * 2;
+  const cpu = meter();
   return {
     transitions,
     appliedPerSecond: rate(transitions, seconds),
-    ...meter(),
+    ...cpu,
+    cpuMsPerTransition: cpuMsPer(cpu.cpuSeconds, transitions),
     ...(await walPerTransition(pool, wal, transitions)),
   };
 }
@@ -159,7 +169,7 @@ type Load = { clients: number; seconds?: number } | { perSecond: number };
  * them all, then releases the same numbers: closed-loop with `clients` concurrent clients
  * (saturation) or open-loop at `perSecond`.
  */
-function driver(
+export function driver(
   pool: pg.Pool,
   stack: BenchStack,
   apps: { api: AppProcess; worker: AppProcess },
@@ -201,6 +211,7 @@ function driver(
       maxBacklog = Math.max(maxBacklog, await untilNothingPending(pool));
     }
     const outcome = await outcomeOf(pool, remarks);
+    const cpu = meter();
     return {
       transitions: outcome.transitions,
       statuses,
@@ -211,7 +222,8 @@ function driver(
       acceptToAppliedMs: outcome.latencyMs,
       backlogWhenSendingStopped: maxBacklog,
       ...("perSecond" in load ? { targetPerSecond: load.perSecond, scheduleLagMs: lagMs } : {}),
-      ...meter(),
+      ...cpu,
+      cpuMsPerTransition: cpuMsPer(cpu.cpuSeconds, outcome.transitions),
       ...(await walPerTransition(pool, wal, outcome.transitions)),
     };
   };
