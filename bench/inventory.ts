@@ -11,6 +11,7 @@ import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { createDatabase } from "../src/db/database.js";
+import type { Scope } from "../src/db/scope.js";
 import {
   type NumberFilters,
   type NumberSort,
@@ -18,6 +19,7 @@ import {
   selectMatching,
   sortKeyText,
 } from "../src/db/search.js";
+import { parseSearch, searchQuerySchema } from "../src/services/search.js";
 import { decodeCursor } from "../src/services/search-cursor.js";
 import { measureCsvExport, measureImport } from "./inventory-bulk.js";
 import { seedInventory } from "./inventory-data.js";
@@ -100,24 +102,66 @@ async function measureQueries(base: string) {
   return { latency, page500Cursor: decodeURIComponent(cursor) };
 }
 
+/**
+ * The same searches as SQL only (the statement the API runs, on one connection here), to tell the
+ * database's share of a request's time from HTTP, authentication and JSON on a busy machine.
+ */
+async function measureSql(databaseUrl: string, page500Cursor: string) {
+  const { db } = createDatabase({ url: databaseUrl, poolSize: 1 });
+  const statement = (query: string) => {
+    const { sort, filters, cursor } = parseSearch(
+      searchQuerySchema.parse(Object.fromEntries(new URLSearchParams(query))),
+    );
+    const after = cursor ? decodeCursor(cursor, sort, filters) : undefined;
+    return selectMatching(db, { kind: "all" }, filters, sort, after)
+      .selectAll("numbers")
+      .select(sortKeyText(sort))
+      .limit(101);
+  };
+  const queries: Record<string, (index: number) => string> = {
+    ...QUERIES,
+    "sort -updatedAt page 500 by cursor": () => `sort=-updatedAt&cursor=${encodeURIComponent(page500Cursor)}`,
+  };
+  const latency: Record<string, ReturnType<typeof summarize>> = {};
+  try {
+    for (const [name, query] of Object.entries(queries)) {
+      for (let i = 0; i < 10; i++) await statement(query(i + 10_000)).execute();
+      const times: number[] = [];
+      for (let i = 0; i < ITERATIONS; i++) {
+        const started = performance.now();
+        await statement(query(i)).execute();
+        times.push(performance.now() - started);
+      }
+      latency[name] = summarize(times);
+    }
+  } finally {
+    await db.destroy();
+  }
+  return latency;
+}
+
 /** EXPLAIN (ANALYZE, BUFFERS) of the statements the API runs for the hot searches. */
 async function explainHotQueries(databaseUrl: string, page500Cursor: string) {
   const { db } = createDatabase({ url: databaseUrl, poolSize: 1 });
   const byNumber: NumberSort = { field: "number", descending: false };
   const recent: NumberSort = { field: "updatedAt", descending: true };
-  const cases: [string, NumberFilters, NumberSort, SeekPosition?][] = [
+  const partner: Scope = { kind: "partner", partnerId: "00000000-0000-4000-8000-000000000003" };
+  const all: Scope = { kind: "all" };
+  const cases: [string, NumberFilters, NumberSort, SeekPosition?, Scope?][] = [
     ["state=locked", { state: "locked" }, byNumber],
     ["q=+6562* (prefix as a range)", { q: { kind: "prefix", digits: "6562" } }, byNumber],
-    ["q=4567 (substring, trigram)", { q: { kind: "contains", digits: "4567" } }, byNumber],
-    ["q=*4567 (suffix, reversed index)", { q: { kind: "suffix", digits: "4567" } }, byNumber],
+    ["q=4567 (substring: trigram matches first)", { q: { kind: "contains", digits: "4567" } }, byNumber],
+    ["q=*4567 (suffix: reversed index matches first)", { q: { kind: "suffix", digits: "4567" } }, byNumber],
     ["vendor=telstra&state=available", { vendor: "telstra", state: "available" }, byNumber],
     ["sort=-updatedAt, page 1", {}, recent],
     ["sort=-updatedAt, page 500 by cursor", {}, recent, decodeCursor(page500Cursor, recent, {})],
+    ["expiresBefore=<in 7 days>", { expiresBefore: new Date(Date.now() + 7 * 86_400_000) }, byNumber],
+    ["a partner key, state=deleted", { state: "deleted" }, byNumber, undefined, partner],
   ];
   const plans: Record<string, string[]> = {};
   try {
-    for (const [name, filters, sort, after] of cases) {
-      const compiled = selectMatching(db, { kind: "all" }, filters, sort, after)
+    for (const [name, filters, sort, after, scope] of cases) {
+      const compiled = selectMatching(db, scope ?? all, filters, sort, after)
         .selectAll("numbers")
         .select(sortKeyText(sort))
         .limit(101)
@@ -148,6 +192,8 @@ export async function run(): Promise<object> {
     api = await startApp(stack, "api", { NUMBERS_ADMIN_KEY: ADMIN_KEY });
     const base = `http://127.0.0.1:${api.port}`;
     const { latency, page500Cursor } = await measureQueries(base);
+    progress("latency of the same statements as SQL only");
+    const sqlLatency = await measureSql(stack.databaseUrl, page500Cursor);
     progress("EXPLAIN ANALYZE of the hot queries");
     const plans = await explainHotQueries(stack.databaseUrl, page500Cursor);
     const csvExport = await measureCsvExport({
@@ -168,6 +214,7 @@ export async function run(): Promise<object> {
       loadAverage: { start: loadAtStart, end: loadavg().map((value) => Number(value.toFixed(1))) },
       seedSeconds,
       latencyMs: latency,
+      sqlLatencyMs: sqlLatency,
       csvExport,
       import: importResult,
       plans,

@@ -135,10 +135,34 @@ function patternCondition(pattern: NumberPattern): RawBuilder<SqlBool> {
         : sql<SqlBool>`(numbers.number >= ${lower} AND numbers.number < ${`+${upper}`})`;
     }
     case "suffix":
-      return sql<SqlBool>`reverse(numbers.number) LIKE ${`${[...pattern.digits].reverse().join("")}%`}`;
+      return matchFirst(
+        pattern.digits.length >= 3,
+        (alias) =>
+          sql<SqlBool>`reverse(${sql.ref(`${alias}.number`)}) LIKE ${`${[...pattern.digits].reverse().join("")}%`}`,
+      );
     case "contains":
-      return sql<SqlBool>`numbers.number LIKE ${`%${pattern.digits}%`}`;
+      return matchFirst(
+        pattern.digits.length >= 4,
+        (alias) => sql<SqlBool>`${sql.ref(`${alias}.number`)} LIKE ${`%${pattern.digits}%`}`,
+      );
   }
+}
+
+/**
+ * A selective suffix or substring matches a few hundred of a million numbers, but Postgres cannot
+ * estimate a LIKE pattern that well: it may walk the sort's index and test every row, finding
+ * the hundred it needs only after the whole table. For such patterns the matching numbers are
+ * collected first, through their own index, into an array the page is then read from (an
+ * uncorrelated sub-select is computed once). Short patterns match too much for that and are left
+ * to the planner.
+ */
+function matchFirst(
+  selective: boolean,
+  condition: (alias: string) => RawBuilder<SqlBool>,
+): RawBuilder<SqlBool> {
+  if (!selective) return condition("numbers");
+  return sql<SqlBool>`numbers.number = ANY (ARRAY(SELECT matching.number FROM numbers AS matching
+    WHERE ${condition("matching")}))`;
 }
 
 function allocationCondition(allocation: NonNullable<NumberFilters["allocation"]>): RawBuilder<SqlBool> {
