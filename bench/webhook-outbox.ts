@@ -4,7 +4,7 @@ import { systemClock } from "../src/clock.js";
 import { parseConfig } from "../src/config.js";
 import { createDatabase } from "../src/db/database.js";
 import type { Dependencies } from "../src/dependencies.js";
-import { applyTransition } from "../src/services/transitions.js";
+import { applyTransition } from "../src/services/apply-transition.js";
 import { progress, rate, ratio, startStack, summarize } from "./support.js";
 import { numbersFrom, seed } from "./transitions-sql.js";
 

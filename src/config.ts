@@ -34,7 +34,7 @@ const environmentSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Connections per process; two worker processes at 20 stay well inside max_connections. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(16),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(64),
   /** A pending transition whose job has not been seen for this long is enqueued again. */
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(1).default(10),
   /** BullMQ key prefix; lets several deployments (or test files) share one Redis. */

@@ -1,49 +1,27 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Transaction } from "kysely";
-import {
-  finishPending,
-  historySnapshot,
-  lockNumber,
-  markPending,
-  toLifecycleColumns,
-  toSnapshot,
-} from "../db/numbers.js";
+import { lockNumber, markPending, toSnapshot } from "../db/numbers.js";
 import { inScope } from "../db/scope.js";
-import { applyHuntGroupEffects, occupiesSiteOperatedBy } from "../db/sites.js";
+import { occupiesSiteOperatedBy } from "../db/sites.js";
 import type { Database, NumberRow } from "../db/tables.js";
 import {
   findIdempotencyKey,
   findTransition,
-  finishTransition,
-  insertHistory,
   insertTransitions,
-  lockPendingTransition,
   saveIdempotencyKey,
   toTransitionView,
 } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { decide } from "../lifecycle/decide.js";
-import type { NumberChange, TransitionRequest } from "../lifecycle/number-state.js";
 import { addDays } from "../lifecycle/periods.js";
 import type { Action, DeleteReason } from "../lifecycle/states.js";
 import { TRANSITION_JOB_OPTIONS, withTimeout } from "../queues.js";
 import { loadDecisionContext } from "./decision-context.js";
 import { mayRequest, type Principal } from "./principal.js";
-import { numberFacts, recordEvent } from "./webhooks.js";
+import { fromStored, type StoredRequest } from "./transition-request.js";
 
 const IDEMPOTENCY_HOURS = 24;
-
-/** A transition as stored in `transitions.request`: JSON-safe. */
-interface StoredRequest {
-  action: Action;
-  remark?: string | null;
-  ownerId?: string | null;
-  subscriptionId?: string | null;
-  until?: string | null;
-  reason?: DeleteReason | null;
-  endUserId?: string | null;
-}
 
 export interface TransitionInput {
   action: Action;
@@ -71,11 +49,6 @@ const toStored = (input: TransitionInput): StoredRequest => ({
   until: input.until ? input.until.toISOString() : null,
   reason: input.reason ?? null,
   endUserId: input.endUserId ?? null,
-});
-
-const fromStored = (stored: StoredRequest): TransitionRequest => ({
-  ...stored,
-  until: stored.until ? new Date(stored.until) : null,
 });
 
 /**
@@ -238,86 +211,6 @@ export async function enqueueTransitions(deps: Dependencies, ids: string[]): Pro
       "could not enqueue transitions; the reconciler will",
     );
   }
-}
-
-export type AppliedOutcome = {
-  transitionId: string;
-  number: string;
-  action: string;
-  status: "applied" | "rejected";
-  requestedAt: Date;
-  finishedAt: Date;
-};
-
-/**
- * Applies one pending transition: lock it and its number, decide again on the fresh row, write
- * the change, its history entry and the outcome, lift the pending marker — all or nothing.
- * Returns null for a transition that is already finished (a redelivered job does nothing).
- */
-export async function applyTransition(
-  deps: Dependencies,
-  transitionId: string,
-): Promise<AppliedOutcome | null> {
-  return deps.db.transaction().execute(async (trx) => {
-    const transition = await lockPendingTransition(trx, transitionId);
-    if (!transition) return null;
-    const row = await lockNumber(trx, transition.number, { kind: "all" });
-    if (!row) throw new Error(`transition ${transitionId} names a number that does not exist`);
-    const now = deps.clock.now();
-    const request = fromStored(transition.request as StoredRequest);
-    const snapshot = toSnapshot(row);
-    const decision = decide(
-      snapshot,
-      request,
-      await loadDecisionContext(trx, snapshot, request, deps.config, now),
-    );
-    const before = historySnapshot(snapshot);
-
-    if (!decision.ok) {
-      await finishPending(trx, row.number, transitionId, null, now);
-      const rejected = await finishTransition(trx, transitionId, {
-        status: "rejected",
-        before,
-        after: before,
-        errorCode: decision.code,
-        errorMessage: decision.message,
-        finishedAt: now,
-      });
-      await recordEvent(trx, "transition.rejected", toTransitionView(rejected), numberFacts(row), now);
-      const times = { requestedAt: transition.requested_at, finishedAt: now };
-      return { transitionId, number: row.number, action: transition.action, status: "rejected", ...times };
-    }
-
-    const updated = await finishPending(trx, row.number, transitionId, toColumns(decision.change), now);
-    await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
-    const after = historySnapshot(toSnapshot(updated));
-    await insertHistory(trx, {
-      number: row.number,
-      at: now,
-      action: transition.action,
-      actor: transition.actor,
-      remark: request.remark ?? null,
-      transitionId,
-      before,
-      after,
-    });
-    const applied = await finishTransition(trx, transitionId, {
-      status: "applied",
-      before,
-      after,
-      finishedAt: now,
-    });
-    await recordEvent(trx, "transition.applied", toTransitionView(applied), numberFacts(row, updated), now);
-    const times = { requestedAt: transition.requested_at, finishedAt: now };
-    return { transitionId, number: row.number, action: transition.action, status: "applied", ...times };
-  });
-}
-
-function toColumns(change: NumberChange) {
-  const columns = toLifecycleColumns(change.fields);
-  if (change.effects.includes("clear_settings")) columns.settings = "{}";
-  if (change.effects.includes("reset_pin")) columns.pin_hash = null;
-  return columns;
 }
 
 export async function getTransition(deps: Dependencies, principal: Principal, id: string) {

@@ -28,8 +28,11 @@ export interface TestContext {
 /** A fresh database cloned from the migrated template, its own queue prefix, a fixed clock. */
 export async function createTestContext(overrides: Partial<Config> = {}): Promise<TestContext> {
   const name = `test_${randomBytes(6).toString("hex")}`;
-  const adminUrl = new URL(inject("databaseUrl"));
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
+  const templateUrl = new URL(inject("databaseUrl"));
+  // Connect to `postgres`, not the template: a session on the template blocks every clone of it.
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(templateUrl), { pathname: "/postgres" }).toString(),
+  });
   await admin.connect();
   // Two files cloning at the same moment collide ("source database is being accessed by other
   // users", 55006): the clone briefly holds the template. Try again shortly.
@@ -43,7 +46,7 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
     }
   }
   await admin.end();
-  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
+  const databaseUrl = Object.assign(new URL(templateUrl), { pathname: `/${name}` }).toString();
   const redisUrl = inject("redisUrl");
 
   const config: Config = {

@@ -1,0 +1,129 @@
+import type { Transaction } from "kysely";
+import { finishPending, historySnapshot, lockNumber, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
+import { applyHuntGroupEffects } from "../db/sites.js";
+import type { Database } from "../db/tables.js";
+import {
+  finishTransition,
+  insertHistory,
+  lockPendingTransition,
+  toTransitionView,
+} from "../db/transitions.js";
+import type { Dependencies } from "../dependencies.js";
+import { decide } from "../lifecycle/decide.js";
+import type { NumberChange } from "../lifecycle/number-state.js";
+import { loadDecisionContext } from "./decision-context.js";
+import { fromStored, type StoredRequest } from "./transition-request.js";
+import { numberFacts, recordEvent } from "./webhooks.js";
+
+export type AppliedOutcome = {
+  transitionId: string;
+  number: string;
+  action: string;
+  status: "applied" | "rejected";
+  requestedAt: Date;
+  finishedAt: Date;
+};
+
+/**
+ * Applies one pending transition in its own database transaction. Returns null for a transition
+ * that is already finished (a redelivered job does nothing).
+ */
+export async function applyTransition(
+  deps: Dependencies,
+  transitionId: string,
+): Promise<AppliedOutcome | null> {
+  return deps.db.transaction().execute((trx) => applyPending(trx, deps, transitionId));
+}
+
+/**
+ * Applies several pending transitions in ONE database transaction, each still decided on its own
+ * locked row and recorded on its own: the commit (an fsync) is what limits throughput, so a
+ * worker shares it between the jobs it holds (PERFORMANCE.md). Numbers are locked in number
+ * order so two batches cannot deadlock on them. All or nothing: if the batch fails, the caller
+ * applies each transition alone.
+ */
+export async function applyTransitions(
+  deps: Dependencies,
+  transitionIds: string[],
+): Promise<Map<string, AppliedOutcome | null>> {
+  return deps.db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom("transitions")
+      .select(["id", "number"])
+      .where("id", "in", transitionIds)
+      .orderBy("number")
+      .execute();
+    const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
+    for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id));
+    return outcomes;
+  });
+}
+
+/**
+ * Lock the transition and its number, decide again on the fresh row, write the change, its
+ * history entry, its webhook event and the outcome, lift the pending marker.
+ */
+async function applyPending(
+  trx: Transaction<Database>,
+  deps: Dependencies,
+  transitionId: string,
+): Promise<AppliedOutcome | null> {
+  const transition = await lockPendingTransition(trx, transitionId);
+  if (!transition) return null;
+  const row = await lockNumber(trx, transition.number, { kind: "all" });
+  if (!row) throw new Error(`transition ${transitionId} names a number that does not exist`);
+  const now = deps.clock.now();
+  const request = fromStored(transition.request as StoredRequest);
+  const snapshot = toSnapshot(row);
+  const decision = decide(
+    snapshot,
+    request,
+    await loadDecisionContext(trx, snapshot, request, deps.config, now),
+  );
+  const before = historySnapshot(snapshot);
+  const outcome = { transitionId, number: row.number, action: transition.action };
+  const times = { requestedAt: transition.requested_at, finishedAt: now };
+
+  if (!decision.ok) {
+    await finishPending(trx, row.number, transitionId, null, now);
+    const rejected = await finishTransition(trx, transitionId, {
+      status: "rejected",
+      before,
+      after: before,
+      errorCode: decision.code,
+      errorMessage: decision.message,
+      finishedAt: now,
+    });
+    await recordEvent(trx, "transition.rejected", toTransitionView(rejected), numberFacts(row), now);
+    return { ...outcome, status: "rejected", ...times };
+  }
+
+  const updated = await finishPending(trx, row.number, transitionId, toColumns(decision.change), now);
+  await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
+  const after = historySnapshot(toSnapshot(updated));
+  await insertHistory(trx, {
+    number: row.number,
+    at: now,
+    action: transition.action,
+    actor: transition.actor,
+    remark: request.remark ?? null,
+    transitionId,
+    before,
+    after,
+  });
+  const applied = await finishTransition(trx, transitionId, {
+    status: "applied",
+    before,
+    after,
+    finishedAt: now,
+  });
+  await recordEvent(trx, "transition.applied", toTransitionView(applied), numberFacts(row, updated), now);
+  return { ...outcome, status: "applied", ...times };
+}
+
+function toColumns(change: NumberChange) {
+  const columns = toLifecycleColumns(change.fields);
+  if (change.effects.includes("clear_settings")) columns.settings = "{}";
+  if (change.effects.includes("reset_pin")) columns.pin_hash = null;
+  return columns;
+}
