@@ -1,11 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type RawServerDefault,
+} from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Dependencies } from "../dependencies.js";
 import { requirePlatformAdmin } from "../services/principal.js";
 import { createAuthenticator } from "./authenticate.js";
 import { registerDashboard } from "./dashboard.js";
-import { installErrorHandling } from "./error-handler.js";
+import { errorBody, installErrorHandling } from "./error-handler.js";
 import { registerOpenApi } from "./openapi.js";
 import { OneLinePerRequest, observeRequests } from "./request-log.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
@@ -49,6 +54,11 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     requestIdHeader: "x-request-id",
     logController: new OneLinePerRequest(),
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors before routing (a malformed URL, a bad content type) answer the contract's body too.
+    frameworkErrors: (error, _request, reply) => {
+      const body = errorBody("validation_failed", error.message, [{ field: "url", message: error.message }]);
+      (reply as FastifyReply).code(400).send(body);
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

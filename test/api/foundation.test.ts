@@ -31,6 +31,10 @@ describe("errors and authentication", () => {
     });
     expect(json.statusCode).toBe(400);
     expect(json.json().error.code).toBe("validation_failed");
+
+    const url = await call(t.app, "GET", "/v1/numbers/%ZZ");
+    expect(url.status).toBe(400);
+    expect(url.body.error.code).toBe("validation_failed");
   });
 
   it("names each bad field", async () => {
