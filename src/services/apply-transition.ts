@@ -13,7 +13,7 @@ import { decide } from "../lifecycle/decide.js";
 import type { NumberChange } from "../lifecycle/number-state.js";
 import { loadDecisionContext } from "./decision-context.js";
 import { fromStored, type StoredRequest } from "./transition-request.js";
-import { numberFacts, recordEvent } from "./webhooks.js";
+import { numberFacts, recordEvents, type WebhookEventType } from "./webhooks.js";
 
 export type AppliedOutcome = {
   transitionId: string;
@@ -32,7 +32,12 @@ export async function applyTransition(
   deps: Dependencies,
   transitionId: string,
 ): Promise<AppliedOutcome | null> {
-  return deps.db.transaction().execute((trx) => applyPending(trx, deps, transitionId));
+  return deps.db.transaction().execute(async (trx) => {
+    const events = new TransitionEvents();
+    const outcome = await applyPending(trx, deps, transitionId, events);
+    await events.record(trx, deps.clock.now());
+    return outcome;
+  });
 }
 
 /**
@@ -54,7 +59,9 @@ export async function applyTransitions(
       .orderBy("number")
       .execute();
     const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
-    for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id));
+    const events = new TransitionEvents();
+    for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id, events));
+    await events.record(trx, deps.clock.now());
     return outcomes;
   });
 }
@@ -67,6 +74,7 @@ async function applyPending(
   trx: Transaction<Database>,
   deps: Dependencies,
   transitionId: string,
+  events: TransitionEvents,
 ): Promise<AppliedOutcome | null> {
   const transition = await lockPendingTransition(trx, transitionId);
   if (!transition) return null;
@@ -94,7 +102,7 @@ async function applyPending(
       errorMessage: decision.message,
       finishedAt: now,
     });
-    await recordEvent(trx, "transition.rejected", toTransitionView(rejected), numberFacts(row), now);
+    events.add("transition.rejected", toTransitionView(rejected), numberFacts(row));
     return { ...outcome, status: "rejected", ...times };
   }
 
@@ -117,7 +125,7 @@ async function applyPending(
     after,
     finishedAt: now,
   });
-  await recordEvent(trx, "transition.applied", toTransitionView(applied), numberFacts(row, updated), now);
+  events.add("transition.applied", toTransitionView(applied), numberFacts(row, updated));
   return { ...outcome, status: "applied", ...times };
 }
 
@@ -126,4 +134,22 @@ function toColumns(change: NumberChange) {
   if (change.effects.includes("clear_settings")) columns.settings = "{}";
   if (change.effects.includes("reset_pin")) columns.pin_hash = null;
   return columns;
+}
+
+/** Webhook events of the transitions in one database transaction, written in one statement per type. */
+class TransitionEvents {
+  private readonly byType = new Map<
+    WebhookEventType,
+    { data: unknown; facts: ReturnType<typeof numberFacts> }[]
+  >();
+
+  add(type: WebhookEventType, data: unknown, facts: ReturnType<typeof numberFacts>) {
+    const events = this.byType.get(type) ?? [];
+    events.push({ data, facts });
+    this.byType.set(type, events);
+  }
+
+  async record(trx: Transaction<Database>, at: Date) {
+    for (const [type, events] of this.byType) await recordEvents(trx, type, events, at);
+  }
 }

@@ -27,18 +27,22 @@ export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 export type { NumberFacts };
 
 /**
- * Records an event for every webhook that may hear of the number, inside the caller's
- * transaction: the event commits with the change it reports, or not at all. The scheduler's
- * dispatcher hands the deliveries to the `webhooks` queue.
+ * Records events (one type, one statement) for every webhook that may hear of each number, inside
+ * the caller's transaction: an event commits with the change it reports, or not at all. The
+ * scheduler's dispatcher hands the deliveries to the `webhooks` queue.
  */
-export async function recordEvent(
+export async function recordEvents(
   trx: Transaction<Database>,
   type: WebhookEventType,
-  data: unknown,
-  facts: NumberFacts,
+  events: { data: unknown; facts: NumberFacts }[],
   at: Date,
 ): Promise<number> {
-  return insertEventsWithDeliveries(trx, type, [{ id: randomUUID(), data, facts }], at);
+  return insertEventsWithDeliveries(
+    trx,
+    type,
+    events.map((event) => ({ id: randomUUID(), ...event })),
+    at,
+  );
 }
 
 /** Who could see the number before and after a change (pass the row as it was and as it is). */
