@@ -170,22 +170,6 @@ export async function insertNumbers(db: Db, rows: NewNumberRow[]): Promise<Numbe
   return db.insertInto("numbers").values(rows).returningAll().execute();
 }
 
-export async function markPending(
-  trx: Transaction<Database>,
-  number: string,
-  pending: { transitionId: string; action: string; since: Date },
-) {
-  await trx
-    .updateTable("numbers")
-    .set({
-      pending_transition_id: pending.transitionId,
-      pending_action: pending.action,
-      pending_since: pending.since,
-    })
-    .where("number", "=", number)
-    .execute();
-}
-
 /** Writes a decided change (or none) and lifts the pending marker, in the caller's transaction. */
 export async function finishPending(
   trx: Transaction<Database>,

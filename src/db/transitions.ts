@@ -27,24 +27,39 @@ export function toTransitionView(row: TransitionRow) {
 }
 export type TransitionView = ReturnType<typeof toTransitionView>;
 
-export async function insertTransitions(trx: Transaction<Database>, transitions: NewTransition[]) {
-  if (transitions.length === 0) return [];
-  return trx
-    .insertInto("transitions")
-    .values(
-      transitions.map((t) => ({
-        id: t.id,
-        number: t.number,
-        action: t.action,
-        status: "pending",
-        request: JSON.stringify(t.request),
-        actor: t.actor,
-        requested_at: t.requestedAt,
-        // Wall-clock time of the database, not the business clock: staleness is operational.
-        enqueued_at: sql<Date>`now()`,
-      })),
+/**
+ * Records new transitions and marks their numbers pending, in one statement: a number is never
+ * pending without its transition row, nor the other way round.
+ */
+export async function insertPendingTransitions(trx: Transaction<Database>, transitions: NewTransition[]) {
+  if (transitions.length === 0) return;
+  await trx
+    .with("inserted", (db) =>
+      db
+        .insertInto("transitions")
+        .values(
+          transitions.map((t) => ({
+            id: t.id,
+            number: t.number,
+            action: t.action,
+            status: "pending",
+            request: JSON.stringify(t.request),
+            actor: t.actor,
+            requested_at: t.requestedAt,
+            // Wall-clock time of the database, not the business clock: staleness is operational.
+            enqueued_at: sql<Date>`now()`,
+          })),
+        )
+        .returning(["id", "number", "action", "requested_at"]),
     )
-    .returningAll()
+    .updateTable("numbers")
+    .from("inserted")
+    .set((eb) => ({
+      pending_transition_id: eb.ref("inserted.id"),
+      pending_action: eb.ref("inserted.action"),
+      pending_since: eb.ref("inserted.requested_at"),
+    }))
+    .whereRef("numbers.number", "=", "inserted.number")
     .execute();
 }
 

@@ -26,7 +26,7 @@ async function checkPartnerLink(db: Db, fields: Partial<OrganizationFields>, cur
       { field: "partnerId", message: "Only a customer may belong to a partner." },
     ]);
   const partner = await findOrganization(db, partnerId);
-  if (!partner || partner.kind !== "partner")
+  if (partner?.kind !== "partner")
     throw new AppError("unknown_organization", `No partner organisation has the id ${partnerId}.`);
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { inScope } from "../db/scope.js";
-import { insertTransitions } from "../db/transitions.js";
+import { insertPendingTransitions } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError } from "../error-codes.js";
 import { SUBSCRIPTION_EVENTS, type SubscriptionEventType } from "../lifecycle/states.js";
@@ -71,14 +71,7 @@ export async function reportSubscriptionEvent(
       actor: principal.actor,
       requestedAt: now,
     }));
-    await insertTransitions(trx, created);
-    for (const transition of created) {
-      await trx
-        .updateTable("numbers")
-        .set({ pending_transition_id: transition.id, pending_action: action, pending_since: now })
-        .where("number", "=", transition.number)
-        .execute();
-    }
+    await insertPendingTransitions(trx, created);
     return created;
   });
 

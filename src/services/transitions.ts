@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Transaction } from "kysely";
-import { lockNumber, markPending, toSnapshot } from "../db/numbers.js";
+import { lockNumber, toSnapshot } from "../db/numbers.js";
 import { inScope } from "../db/scope.js";
 import { occupiesSiteOperatedBy } from "../db/sites.js";
 import type { Database, NumberRow } from "../db/tables.js";
 import {
   findIdempotencyKey,
   findTransition,
-  insertTransitions,
+  insertPendingTransitions,
   saveIdempotencyKey,
   toTransitionView,
 } from "../db/transitions.js";
@@ -89,7 +89,7 @@ export async function requestTransition(
       );
       if (!decision.ok) throw new AppError(decision.code, decision.message);
 
-      await insertTransitions(trx, [
+      await insertPendingTransitions(trx, [
         {
           id,
           number,
@@ -99,7 +99,6 @@ export async function requestTransition(
           requestedAt: now,
         },
       ]);
-      await markPending(trx, number, { transitionId: id, action: input.action, since: now });
       if (idempotencyKey)
         await saveIdempotencyKey(trx, {
           apiKeyId: principal.keyId,
