@@ -68,8 +68,22 @@ async function measure(base: string, query: (index: number) => string, headers =
   return summarize(times);
 }
 
+/** What every request costs before the search: an HTTP round trip, then authentication as well. */
+async function measureFloor(base: string) {
+  const health: number[] = [];
+  for (let i = 0; i < ITERATIONS + 10; i++) {
+    const started = performance.now();
+    await httpRequest(`${base}/health`, "GET", { maxSockets: 1 });
+    if (i >= 10) health.push(performance.now() - started);
+  }
+  return {
+    "GET /health (HTTP round trip)": summarize(health),
+    "limit=1 (round trip, API key lookup, one row)": await measure(base, () => "limit=1"),
+  };
+}
+
 async function measureQueries(base: string) {
-  const latency: Record<string, ReturnType<typeof summarize>> = {};
+  const latency: Record<string, ReturnType<typeof summarize>> = await measureFloor(base);
   for (const [name, query] of Object.entries(QUERIES)) {
     progress(`latency: ${name}`);
     latency[name] = await measure(base, query);
