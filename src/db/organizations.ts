@@ -29,15 +29,16 @@ export function toOrganization(row: OrganizationRow): Organization {
   };
 }
 
-const toColumns = (fields: Partial<OrganizationFields>) => ({
-  name: fields.name,
-  kind: fields.kind,
-  billing_email: fields.billingEmail,
-  owner_email: fields.ownerEmail,
-  support_email: fields.supportEmail,
-  partner_id: fields.partnerId,
-});
-
+function toColumns<F extends Partial<OrganizationFields>>(fields: F) {
+  return {
+    name: fields.name as F["name"],
+    kind: fields.kind as F["kind"],
+    billing_email: fields.billingEmail as F["billingEmail"],
+    owner_email: fields.ownerEmail as F["ownerEmail"],
+    support_email: fields.supportEmail,
+    partner_id: fields.partnerId,
+  };
+}
 export async function insertOrganization(
   db: Kysely<Database>,
   id: string,
@@ -46,17 +47,7 @@ export async function insertOrganization(
 ) {
   const row = await db
     .insertInto("organizations")
-    .values({
-      id,
-      name: fields.name,
-      kind: fields.kind,
-      billing_email: fields.billingEmail,
-      owner_email: fields.ownerEmail,
-      support_email: fields.supportEmail,
-      partner_id: fields.partnerId,
-      created_at: now,
-      updated_at: now,
-    })
+    .values({ id, ...toColumns(fields), created_at: now, updated_at: now })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toOrganization(row);

@@ -1,10 +1,11 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import { lockNumber, toNumberView } from "../db/numbers.js";
-import type { Database, NumberRow, NumberUpdate } from "../db/tables.js";
+import type { Database, NumberUpdate } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { type Principal, requireWriter } from "./principal.js";
+import { refuseIfPending } from "./transitions.js";
 
 /** Call settings are free-form, but bounded: they ride along on every read of the number. */
 export const MAX_SETTINGS_BYTES = 16 * 1024;
@@ -57,7 +58,7 @@ async function changeInService(
   const row = await deps.db.transaction().execute(async (trx) => {
     const current = await lockNumber(trx, number, principal.scope);
     if (!current) throw notFound(`Number ${number}`);
-    refuseWhilePending(current);
+    refuseIfPending(current);
     if (current.state !== "assigned")
       throw new AppError(
         "invalid_state",
@@ -66,15 +67,6 @@ async function changeInService(
     return write(trx, number, update, now);
   });
   return toNumberView(row);
-}
-
-function refuseWhilePending(row: NumberRow) {
-  if (row.pending_transition_id)
-    throw new AppError(
-      "update_in_progress",
-      `Number ${row.number} has an update in progress (${row.pending_action}); try again when it has finished.`,
-      [{ transitionId: row.pending_transition_id, action: row.pending_action }],
-    );
 }
 
 function write(trx: Transaction<Database>, number: string, update: NumberUpdate, now: Date) {

@@ -1,6 +1,6 @@
 import type { Scope } from "../db/scope.js";
 import { AppError } from "../error-codes.js";
-import type { Action, Role } from "../lifecycle/states.js";
+import { type Action, REQUEST_ACTIONS, type RequestAction, type Role } from "../lifecycle/states.js";
 
 /** Who is asking: an API key with its role, organisation and the numbers it may see. */
 export interface Principal {
@@ -12,18 +12,8 @@ export interface Principal {
   actor: string;
 }
 
-const PARTNER_ACTIONS: readonly Action[] = [
-  "reserve",
-  "extend",
-  "release",
-  "allocate",
-  "deallocate",
-  "assign",
-  "activate",
-  "deactivate",
-  "assign_user",
-  "unassign_user",
-];
+/** The operations team's own actions (seed 004); partners may request every other one. */
+const PLATFORM_ONLY_ACTIONS: readonly Action[] = ["lock", "unlock", "delete", "recover"];
 const CUSTOMER_ACTIONS: readonly Action[] = [
   "release",
   "activate",
@@ -38,7 +28,7 @@ export function mayRequest(principal: Principal, action: Action): boolean {
     case "platform_admin":
       return true;
     case "partner_admin":
-      return PARTNER_ACTIONS.includes(action);
+      return REQUEST_ACTIONS.includes(action as RequestAction) && !PLATFORM_ONLY_ACTIONS.includes(action);
     case "customer_admin":
       return CUSTOMER_ACTIONS.includes(action);
     case "viewer":

@@ -121,7 +121,8 @@ export async function requestTransition(
   return { id, number, action: input.action, status: "pending", requestedAt: now.toISOString() };
 }
 
-function refuseIfPending(row: NumberRow) {
+/** Any change to a number waits for the transition in flight (409 update_in_progress). */
+export function refuseIfPending(row: NumberRow) {
   if (row.pending_transition_id)
     throw new AppError(
       "update_in_progress",
