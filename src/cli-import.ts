@@ -109,7 +109,7 @@ export async function runImport(
 }
 
 function printSummary(summary: ImportSummary) {
-  const width = 18;
+  const width = 22;
   const line = (label: string, value: string | number) =>
     console.log(`  ${label.padEnd(width)}${typeof value === "number" ? value.toLocaleString("en") : value}`);
   console.log(
