@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from "kysely";
-import type { Database, TransitionRow } from "./tables.js";
+import type { Database, NumberRow, TransitionRow } from "./tables.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -67,21 +67,95 @@ export async function findTransition(db: Db, id: string): Promise<TransitionRow 
   return (await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
 }
 
-/** The pending transition, locked; null when a worker already finished it (a redelivered job). */
-export async function lockPendingTransition(
+/**
+ * The pending transition and its number, both locked, in one statement; null when a worker
+ * already finished it (a redelivered job).
+ */
+export async function lockPendingWithNumber(
   trx: Transaction<Database>,
   id: string,
-): Promise<TransitionRow | null> {
+): Promise<{ transition: TransitionRow; number: NumberRow } | null> {
   const row = await trx
-    .selectFrom("transitions")
-    .selectAll()
-    .where("id", "=", id)
-    .where("status", "=", "pending")
+    .selectFrom("transitions as t")
+    .innerJoin("numbers", "numbers.number", "t.number")
+    .selectAll("numbers")
+    .select([
+      "t.id as t_id",
+      "t.action as t_action",
+      "t.status as t_status",
+      "t.request as t_request",
+      "t.actor as t_actor",
+      "t.error_code as t_error_code",
+      "t.error_message as t_error_message",
+      "t.before as t_before",
+      "t.after as t_after",
+      "t.requested_at as t_requested_at",
+      "t.enqueued_at as t_enqueued_at",
+      "t.finished_at as t_finished_at",
+    ])
+    .where("t.id", "=", id)
+    .where("t.status", "=", "pending")
     .forUpdate()
     .executeTakeFirst();
-  return row ?? null;
+  if (!row) return null;
+  const {
+    t_id,
+    t_action,
+    t_status,
+    t_request,
+    t_actor,
+    t_error_code,
+    t_error_message,
+    t_before,
+    t_after,
+    t_requested_at,
+    t_enqueued_at,
+    t_finished_at,
+    ...number
+  } = row;
+  return {
+    number,
+    transition: {
+      id: t_id,
+      number: number.number,
+      action: t_action,
+      status: t_status,
+      request: t_request,
+      actor: t_actor,
+      error_code: t_error_code,
+      error_message: t_error_message,
+      before: t_before,
+      after: t_after,
+      requested_at: t_requested_at,
+      enqueued_at: t_enqueued_at,
+      finished_at: t_finished_at,
+    },
+  };
 }
 
+export interface HistoryEntry {
+  number: string;
+  at: Date;
+  action: string;
+  actor: string;
+  remark: string | null;
+  transitionId: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+const historyValues = (entry: HistoryEntry) => ({
+  number: entry.number,
+  at: entry.at,
+  action: entry.action,
+  actor: entry.actor,
+  remark: entry.remark,
+  transition_id: entry.transitionId,
+  before: JSON.stringify(entry.before),
+  after: JSON.stringify(entry.after),
+});
+
+/** Finishes a transition and, when it changed the number, writes its history entry in the same statement. */
 export async function finishTransition(
   trx: Transaction<Database>,
   id: string,
@@ -93,17 +167,27 @@ export async function finishTransition(
     errorMessage?: string;
     finishedAt: Date;
   },
+  history: HistoryEntry | null = null,
 ): Promise<TransitionRow> {
+  const finish = {
+    status: outcome.status,
+    before: JSON.stringify(outcome.before),
+    after: JSON.stringify(outcome.after),
+    error_code: outcome.errorCode ?? null,
+    error_message: outcome.errorMessage ?? null,
+    finished_at: outcome.finishedAt,
+  };
+  if (!history)
+    return trx
+      .updateTable("transitions")
+      .set(finish)
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   return trx
+    .with("history", (db) => db.insertInto("number_history").values(historyValues(history)))
     .updateTable("transitions")
-    .set({
-      status: outcome.status,
-      before: JSON.stringify(outcome.before),
-      after: JSON.stringify(outcome.after),
-      error_code: outcome.errorCode ?? null,
-      error_message: outcome.errorMessage ?? null,
-      finished_at: outcome.finishedAt,
-    })
+    .set(finish)
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -132,34 +216,6 @@ export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: 
     .returning(["id"])
     .execute();
   return rows.map((row) => row.id);
-}
-
-export async function insertHistory(
-  trx: Transaction<Database>,
-  entry: {
-    number: string;
-    at: Date;
-    action: string;
-    actor: string;
-    remark: string | null;
-    transitionId: string | null;
-    before: unknown;
-    after: unknown;
-  },
-) {
-  await trx
-    .insertInto("number_history")
-    .values({
-      number: entry.number,
-      at: entry.at,
-      action: entry.action,
-      actor: entry.actor,
-      remark: entry.remark,
-      transition_id: entry.transitionId,
-      before: JSON.stringify(entry.before),
-      after: JSON.stringify(entry.after),
-    })
-    .execute();
 }
 
 export async function listHistory(db: Db, number: string) {

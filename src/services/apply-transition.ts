@@ -1,13 +1,8 @@
 import type { Transaction } from "kysely";
-import { finishPending, historySnapshot, lockNumber, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
+import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
 import type { Database } from "../db/tables.js";
-import {
-  finishTransition,
-  insertHistory,
-  lockPendingTransition,
-  toTransitionView,
-} from "../db/transitions.js";
+import { finishTransition, lockPendingWithNumber, toTransitionView } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { decide } from "../lifecycle/decide.js";
 import type { NumberChange } from "../lifecycle/number-state.js";
@@ -76,10 +71,9 @@ async function applyPending(
   transitionId: string,
   events: TransitionEvents,
 ): Promise<AppliedOutcome | null> {
-  const transition = await lockPendingTransition(trx, transitionId);
-  if (!transition) return null;
-  const row = await lockNumber(trx, transition.number, { kind: "all" });
-  if (!row) throw new Error(`transition ${transitionId} names a number that does not exist`);
+  const locked = await lockPendingWithNumber(trx, transitionId);
+  if (!locked) return null;
+  const { transition, number: row } = locked;
   const now = deps.clock.now();
   const request = fromStored(transition.request as StoredRequest);
   const snapshot = toSnapshot(row);
@@ -109,7 +103,7 @@ async function applyPending(
   const updated = await finishPending(trx, row.number, transitionId, toColumns(decision.change), now);
   await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
   const after = historySnapshot(toSnapshot(updated));
-  await insertHistory(trx, {
+  const history = {
     number: row.number,
     at: now,
     action: transition.action,
@@ -118,13 +112,13 @@ async function applyPending(
     transitionId,
     before,
     after,
-  });
-  const applied = await finishTransition(trx, transitionId, {
-    status: "applied",
-    before,
-    after,
-    finishedAt: now,
-  });
+  };
+  const applied = await finishTransition(
+    trx,
+    transitionId,
+    { status: "applied", before, after, finishedAt: now },
+    history,
+  );
   events.add("transition.applied", toTransitionView(applied), numberFacts(row, updated));
   return { ...outcome, status: "applied", ...times };
 }
