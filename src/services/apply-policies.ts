@@ -1,7 +1,13 @@
 import { readPolicySet } from "../db/policies.js";
 import { readTimerPage, type TimerRow, type TimerUpdate, writeTimerUpdates } from "../db/policy-timers.js";
 import type { Dependencies } from "../dependencies.js";
-import { defaultPeriods, describePolicy, type NumberPolicy, type Periods, resolvePeriods } from "../lifecycle/policies.js";
+import {
+  defaultPeriods,
+  describePolicy,
+  type NumberPolicy,
+  type Periods,
+  resolvePeriods,
+} from "../lifecycle/policies.js";
 import type { ReservationKind, State } from "../lifecycle/states.js";
 import { recomputeTimer, type TimerField } from "../lifecycle/timers.js";
 

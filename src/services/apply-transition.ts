@@ -81,11 +81,7 @@ async function applyPending(
   const now = deps.clock.now();
   const request = fromStored(transition.request as StoredRequest);
   const snapshot = toSnapshot(row);
-  const decision = decide(
-    snapshot,
-    request,
-    await loadDecisionContext(trx, snapshot, request, sources, now),
-  );
+  const decision = decide(snapshot, request, await loadDecisionContext(trx, snapshot, request, sources, now));
   const before = historySnapshot(snapshot);
   const outcome = { transitionId, number: row.number, action: transition.action };
   const times = { requestedAt: transition.requested_at, finishedAt: now };

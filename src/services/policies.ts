@@ -1,5 +1,5 @@
-import { type PolicySet, readPolicySet, readPolicyVersion, replacePolicySet } from "../db/policies.js";
 import type { Db } from "../db/database.js";
+import { type PolicySet, readPolicySet, readPolicyVersion, replacePolicySet } from "../db/policies.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError } from "../error-codes.js";
 import { belowLegalMinimum } from "../lifecycle/legal-minimum.js";

@@ -281,7 +281,14 @@ describe("decide takes the resolved periods", () => {
   };
   const now = new Date("2026-01-01T00:00:00.000Z");
   const periods = resolvePeriods(
-    [{ ...key("SG", "ported_in"), subscriptionExpiredDays: 84, subscriptionTerminatedDays: 56, swappedOutDays: 28 }],
+    [
+      {
+        ...key("SG", "ported_in"),
+        subscriptionExpiredDays: 84,
+        subscriptionTerminatedDays: 56,
+        swappedOutDays: 28,
+      },
+    ],
     number,
     DEFAULTS,
   );

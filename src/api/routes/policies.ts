@@ -1,6 +1,11 @@
 import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
-import { MAX_PERIOD_DAYS, type NumberPolicy, PERIOD_NAMES, type PolicyClass } from "../../lifecycle/policies.js";
+import {
+  MAX_PERIOD_DAYS,
+  type NumberPolicy,
+  PERIOD_NAMES,
+  type PolicyClass,
+} from "../../lifecycle/policies.js";
 import { applyPolicies } from "../../services/apply-policies.js";
 import { listPolicies, replacePolicies } from "../../services/policies.js";
 import type { App } from "../app.js";
@@ -37,8 +42,14 @@ const policyInput = z
     message: "A policy needs a country, a class, or both.",
   })
   .transform((policy): NumberPolicy => {
-    const periods = Object.fromEntries(PERIOD_NAMES.flatMap((name) => (name in policy ? [[name, policy[name]]] : [])));
-    return { country: policy.country ?? null, class: (policy.class ?? null) as PolicyClass | null, ...periods };
+    const periods = Object.fromEntries(
+      PERIOD_NAMES.flatMap((name) => (name in policy ? [[name, policy[name]]] : [])),
+    );
+    return {
+      country: policy.country ?? null,
+      class: (policy.class ?? null) as PolicyClass | null,
+      ...periods,
+    };
   });
 
 const policySet = z.strictObject({
