@@ -11,6 +11,7 @@ import type {
 } from "../../src/lifecycle/number-state.js";
 import { defaultPeriods, type Periods, resolvePeriods } from "../../src/lifecycle/policies.js";
 import { ACTIONS, type Action, STATES, type State } from "../../src/lifecycle/states.js";
+import { numberSnapshot } from "./snapshot.js";
 
 // Fixed instant; periods are computed here by hand so a wrong addDays() also fails these tests.
 const NOW = new Date("2026-01-01T00:00:00.000Z");
@@ -25,34 +26,7 @@ const DID_SUBSCRIPTION = "sub-did-1";
 const END_USER = "user-7";
 const CUSTOMER: OrganizationFacts = { id: OWNER, kind: "customer", partnerId: PARTNER };
 
-function snapshot(overrides: Partial<NumberSnapshot> = {}): NumberSnapshot {
-  return {
-    number: "+6561234567",
-    partnerId: null,
-    siteId: null,
-    mainNumber: false,
-    state: "available",
-    ownerId: null,
-    subscriptionId: null,
-    endUserId: null,
-    reservationKind: null,
-    reservedAt: null,
-    reservationExpiresAt: null,
-    lockedAt: null,
-    lockExpiresAt: null,
-    lockRemark: null,
-    cooldownUntil: null,
-    deletedReason: null,
-    inServiceSinceAvailable: false,
-    timerStartedAt: null,
-    timerPolicy: null,
-    country: "SG",
-    sku: "DID-SG",
-    portedIn: false,
-    golden: false,
-    ...overrides,
-  };
-}
+const snapshot = numberSnapshot;
 
 /** A typical number in each state. */
 const IN_STATE: Record<State, Partial<NumberSnapshot>> = {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decide } from "../../src/lifecycle/decide.js";
 import { belowLegalMinimum } from "../../src/lifecycle/legal-minimum.js";
-import type { NumberSnapshot } from "../../src/lifecycle/number-state.js";
 import {
   defaultPeriods,
   type NumberPolicy,
@@ -12,6 +11,7 @@ import {
   resolvePeriods,
 } from "../../src/lifecycle/policies.js";
 import { recomputeTimer, timerPeriod } from "../../src/lifecycle/timers.js";
+import { numberSnapshot } from "./snapshot.js";
 
 const DEFAULTS = defaultPeriods({ cooldownDays: 30, lockPeriodDays: 28 });
 const SG: PolicyFacts = { country: "SG", sku: "DID-SG", portedIn: false, golden: false };
@@ -256,29 +256,13 @@ describe("timers", () => {
 });
 
 describe("decide takes the resolved periods", () => {
-  const number: NumberSnapshot = {
-    number: "+6561234567",
-    ...SG,
+  const number = numberSnapshot({
     portedIn: true,
-    partnerId: null,
-    siteId: null,
-    mainNumber: false,
     state: "assigned",
     ownerId: "11111111-1111-4111-8111-111111111111",
     subscriptionId: "sub-1",
-    endUserId: null,
-    reservationKind: null,
-    reservedAt: null,
-    reservationExpiresAt: null,
-    lockedAt: null,
-    lockExpiresAt: null,
-    lockRemark: null,
-    cooldownUntil: null,
-    deletedReason: null,
     inServiceSinceAvailable: true,
-    timerStartedAt: null,
-    timerPolicy: null,
-  };
+  });
   const now = new Date("2026-01-01T00:00:00.000Z");
   const periods = resolvePeriods(
     [

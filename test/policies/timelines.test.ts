@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  addNumber,
-  call,
-  createOrganization,
-  finished,
-  freshNumber,
-  getNumber,
-  transition,
-} from "../support/api.js";
+import { addNumber, call, createOrganization, freshNumber, getNumber, transition } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
 import { type SmtpCapture, startSmtpCapture } from "../support/smtp.js";
-import { DAY_MS, history, MINUTE_MS, mailQueueIdle, shift, sweep } from "../sweeps/fixtures.js";
+import { DAY_MS, endSubscription, history, MINUTE_MS, shift, sweepAndSend } from "../sweeps/fixtures.js";
 
 const PLATFORM_DESK = "desk@platform.test";
 let t: TestContext;
@@ -47,11 +39,7 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-async function sweepAt(at: Date) {
-  const report = await sweep(t.app, { at });
-  await mailQueueIdle(t.deps);
-  return report;
-}
+const sweepAt = (at: Date) => sweepAndSend(t.app, t.deps, at);
 
 const NUMBERS = {
   us: { number: () => freshNumber("+1212555"), country: "US", sku: "DID-US" },
@@ -66,18 +54,8 @@ async function addOf(kind: Kind) {
   return addNumber({ number: number(), ...fields }, t.app);
 }
 
-/** A number of `kind` in service for `ownerId`, then billing reports `event` for its subscription. */
-async function afterEvent(kind: Kind, ownerId: string, event: "expired" | "terminated" | "swapped_out") {
-  const number = await addOf(kind);
-  const subscriptionId = `sub-${number.slice(1)}`;
-  await transition(t.app, number, { action: "assign", ownerId, subscriptionId });
-  const response = await call(t.app, "POST", `/v1/subscriptions/${subscriptionId}/events`, {
-    body: { type: event },
-  });
-  expect(response.status, response.text).toBe(202);
-  expect((await finished(t.app, response.body.transitions[0].id)).status).toBe("applied");
-  return number;
-}
+const afterEvent = async (kind: Kind, ownerId: string, event: "expired" | "terminated" | "swapped_out") =>
+  endSubscription(t.app, await addOf(kind), ownerId, event);
 
 type Policy = typeof PORTED_IN_SG | typeof GOLDEN | null;
 const HOLDS: [Kind, "expired" | "terminated" | "swapped_out", number, Policy, number, Policy][] = [
