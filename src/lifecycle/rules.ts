@@ -27,6 +27,9 @@ export interface Rule {
 
 const refuse = (code: Refusal["code"], message: string): Refusal => ({ code, message });
 
+/** No timer runs, or its expiry came from no period (a paid until, an explicit lock until). */
+const NO_TIMER = { timerStartedAt: null, timerPolicy: null } as const;
+
 const EMPTY_HOLD: Partial<LifecycleFields> = {
   ownerId: null,
   subscriptionId: null,
@@ -39,8 +42,7 @@ const EMPTY_HOLD: Partial<LifecycleFields> = {
   lockRemark: null,
   cooldownUntil: null,
   deletedReason: null,
-  timerStartedAt: null,
-  timerPolicy: null,
+  ...NO_TIMER,
 };
 
 /** A number back in inventory carries nothing of its last holder: no settings, the default PIN. */
@@ -64,8 +66,7 @@ export function returnToInventory(
       ...EMPTY_HOLD,
       state: "cooldown",
       cooldownUntil: timer.expiresAt,
-      timerStartedAt: timer.timerStartedAt,
-      timerPolicy: timer.timerPolicy,
+      ...timer.fields,
       inServiceSinceAvailable: false,
     };
   }
@@ -91,8 +92,7 @@ const reservedFor = (
   reservationKind: kind,
   reservedAt: now,
   reservationExpiresAt: timer?.expiresAt ?? null,
-  timerStartedAt: timer?.timerStartedAt ?? null,
-  timerPolicy: timer?.timerPolicy ?? null,
+  ...timer?.fields,
 });
 
 const fieldsOnly = (fields: Partial<LifecycleFields>): NumberChange => ({ fields, effects: [] });
@@ -207,8 +207,7 @@ export const RULES: Record<Action, Rule> = {
         reservationExpiresAt: request.until!,
         subscriptionId: request.subscriptionId!,
         ownerId: number.ownerId,
-        timerStartedAt: null,
-        timerPolicy: null,
+        ...NO_TIMER,
       }),
   },
   release: {
@@ -300,8 +299,7 @@ export const RULES: Record<Action, Rule> = {
         lockedAt: now,
         lockExpiresAt: request.until ?? timer!.expiresAt,
         lockRemark: request.remark!.trim(),
-        timerStartedAt: timer?.timerStartedAt ?? null,
-        timerPolicy: timer?.timerPolicy ?? null,
+        ...timer?.fields,
       });
     },
   },

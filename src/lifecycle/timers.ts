@@ -2,15 +2,17 @@ import { addDays } from "./periods.js";
 import type { PeriodName, PolicyKey, ResolvedPeriod, ResolvedPeriods } from "./policies.js";
 import type { ReservationKind, State } from "./states.js";
 
-/** A timer computed from a period: its expiry, when it started and the policy that set it. */
+/** A timer computed from a period: its expiry, and the fields that say when it started and from what. */
 export interface StartedTimer {
   expiresAt: Date;
-  timerStartedAt: Date;
-  timerPolicy: PolicyKey | null;
+  fields: { timerStartedAt: Date; timerPolicy: PolicyKey | null };
 }
 
 export function startTimer(now: Date, period: ResolvedPeriod): StartedTimer {
-  return { expiresAt: addDays(now, period.days), timerStartedAt: now, timerPolicy: period.policy };
+  return {
+    expiresAt: addDays(now, period.days),
+    fields: { timerStartedAt: now, timerPolicy: period.policy },
+  };
 }
 
 /** The reservation kinds whose expiry comes from a period (charged: the paid until; allocation: none). */
