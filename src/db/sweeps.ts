@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type pg from "pg";
 import { historySnapshotSql } from "./numbers.js";
 import { cooldownPolicyPick } from "./policies.js";
+import { audienceSql } from "./scope.js";
 import type { Database } from "./tables.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -27,6 +28,12 @@ const CLEAR_HOLD = sql.raw(`owner_id = NULL, subscription_id = NULL, end_user_id
 
 /** No timer runs any more, so no policy set one. */
 const NO_TIMER = sql.raw("timer_started_at = NULL, timer_policy_country = NULL, timer_policy_class = NULL");
+
+/** Who could see a swept number: its owner before and after, its inventory partner (unchanged). */
+const changedAudience = audienceSql(
+  sql`ARRAY[changed.owner_before, changed.owner_after]`,
+  sql`ARRAY[changed.partner_id]`,
+);
 
 export interface ExpiryBatch {
   at: Date;
@@ -56,15 +63,15 @@ export async function expireReservations(db: Db, batch: ReservationExpiryBatch):
   const { legalMinimum } = batch;
   const { rows } = await sql<ExpiredNumber>`
     WITH due AS (
-      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before, in_service_since_available,
-        country, sku, ported_in, golden
+      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before, owner_id AS owner_before,
+        in_service_since_available, country, sku, ported_in, golden
       FROM numbers
       WHERE state = 'reserved' AND reservation_expires_at <= ${batch.at}
         AND pending_transition_id IS NULL
       LIMIT ${batch.limit}
       FOR UPDATE SKIP LOCKED
     ), cooling AS (
-      SELECT due.row_id, due.before, due.in_service_since_available AND period.days > 0 AS cools,
+      SELECT due.row_id, due.before, due.owner_before, due.in_service_since_available AND period.days > 0 AS cools,
         period.days, policy.country AS policy_country, policy.number_class AS policy_class
       FROM due
       LEFT JOIN LATERAL (${cooldownPolicyPick("due")}) AS policy ON due.in_service_since_available
@@ -85,7 +92,8 @@ export async function expireReservations(db: Db, batch: ReservationExpiryBatch):
         ${CLEAR_HOLD}, updated_at = ${batch.at}, version = n.version + 1
       FROM cooling
       WHERE n.ctid = cooling.row_id AND n.state = 'reserved' AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, cooling.before, ${historySnapshotSql("n")} AS after
+      RETURNING n.number, n.state, cooling.before, ${historySnapshotSql("n")} AS after,
+        cooling.owner_before, n.owner_id AS owner_after, n.partner_id
     ), history AS (${historyInsert("reservation_expired", batch.at)})
     SELECT number, state FROM changed`.execute(db);
   return rows;
@@ -95,7 +103,7 @@ export async function expireReservations(db: Db, batch: ReservationExpiryBatch):
 export async function endCooldowns(db: Db, batch: ExpiryBatch): Promise<ExpiredNumber[]> {
   const { rows } = await sql<ExpiredNumber>`
     WITH due AS (
-      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before
+      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before, owner_id AS owner_before
       FROM numbers
       WHERE state = 'cooldown' AND cooldown_until <= ${batch.at} AND pending_transition_id IS NULL
       LIMIT ${batch.limit}
@@ -106,7 +114,8 @@ export async function endCooldowns(db: Db, batch: ExpiryBatch): Promise<ExpiredN
         updated_at = ${batch.at}, version = n.version + 1
       FROM due
       WHERE n.ctid = due.row_id AND n.state = 'cooldown' AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, due.before, ${historySnapshotSql("n")} AS after
+      RETURNING n.number, n.state, due.before, ${historySnapshotSql("n")} AS after,
+        due.owner_before, n.owner_id AS owner_after, n.partner_id
     ), history AS (${historyInsert("cooldown_ended", batch.at)})
     SELECT number, state FROM changed`.execute(db);
   return rows;
@@ -132,7 +141,8 @@ export interface ExpiredLock extends ExpiredNumber {
 export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<ExpiredLock[]> {
   const { rows } = await sql<ExpiredLock>`
     WITH due AS (
-      SELECT ctid AS row_id, lock_expires_at, ${historySnapshotSql("numbers")} AS before
+      SELECT ctid AS row_id, lock_expires_at, ${historySnapshotSql("numbers")} AS before,
+        owner_id AS owner_before
       FROM numbers
       WHERE state = 'locked' AND lock_expires_at <= ${batch.at} AND pending_transition_id IS NULL
       LIMIT ${batch.limit}
@@ -144,13 +154,13 @@ export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<Expir
       FROM due
       WHERE n.ctid = due.row_id AND n.state = 'locked' AND n.pending_transition_id IS NULL
       RETURNING n.number, n.state, n.partner_id, due.lock_expires_at, due.before,
-        ${historySnapshotSql("n")} AS after
+        ${historySnapshotSql("n")} AS after, due.owner_before, n.owner_id AS owner_after
     ), history AS (${historyInsert("lock_expired", batch.at)}
     ), notified AS (
-      INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at)
+      INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at, visible_to)
       SELECT gen_random_uuid(), changed.number, 'lock_expired', changed.lock_expires_at,
         support.audience, support.recipient, ${batchIdSql(batch.runId, sql`support.recipient`)},
-        ${batch.recordedAt}::timestamptz
+        ${batch.recordedAt}::timestamptz, ${changedAudience}
       FROM changed
       CROSS JOIN LATERAL (${supportDesks(sql`changed.partner_id`, batch.platformSupportEmail)}) AS support
       ON CONFLICT DO NOTHING
@@ -166,8 +176,9 @@ export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<Expir
 
 function historyInsert(action: string, at: Date) {
   return sql`
-    INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after)
-    SELECT number, ${at}::timestamptz, ${action}::text, 'system', NULL, NULL, before, after FROM changed`;
+    INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after, visible_to)
+    SELECT number, ${at}::timestamptz, ${action}::text, 'system', NULL, NULL, before, after, ${changedAudience}
+    FROM changed`;
 }
 
 /** The support desks told about a lock: the inventory partner's (if it has one) and the platform's. */

@@ -100,6 +100,9 @@ export interface TransitionsTable {
   requested_at: Timestamp;
   enqueued_at: Timestamp;
   finished_at: Timestamp | null;
+  /** Organisations that may read the row (src/db/scope.ts, audienceSql). */
+  visible_to: string[];
+  failed_attempts: Generated<number>;
 }
 
 export interface NumberHistoryTable {
@@ -112,6 +115,7 @@ export interface NumberHistoryTable {
   transition_id: string | null;
   before: Json | null;
   after: Json;
+  visible_to: string[];
 }
 
 export interface IdempotencyKeysTable {
@@ -169,6 +173,7 @@ export interface NoticesTable {
   last_error: string | null;
   sent_at: Timestamp | null;
   created_at: Timestamp;
+  visible_to: string[];
 }
 
 export interface WebhooksTable {
@@ -202,6 +207,16 @@ export interface WebhookDeliveriesTable {
   finished_at: Timestamp | null;
 }
 
+export interface WebhookEndpointsTable {
+  /** scheme://host:port of webhook URLs: the receiving server. */
+  endpoint: string;
+  consecutive_failures: number;
+  times_opened: number;
+  opened_at: Timestamp | null;
+  paused_until: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -212,6 +227,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_endpoints: WebhookEndpointsTable;
   sites: SitesTable;
   site_occupiers: SiteOccupiersTable;
   site_entitlements: SiteEntitlementsTable;

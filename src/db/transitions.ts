@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from "kysely";
+import { audienceOf, audienceSql, type NumberFacts, type Scope, visibleIn } from "./scope.js";
 import type { Database, NumberRow, TransitionRow } from "./tables.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -29,42 +30,54 @@ export type TransitionView = ReturnType<typeof toTransitionView>;
 
 /**
  * Records new transitions and marks their numbers pending, in one statement: a number is never
- * pending without its transition row, nor the other way round.
+ * pending without its transition row, nor the other way round. Each row records who could see
+ * the number when it was asked for (the number is unchanged until the transition finishes).
+ * One array per column, so any number of transitions takes the same few parameters.
  */
 export async function insertPendingTransitions(trx: Transaction<Database>, transitions: NewTransition[]) {
   if (transitions.length === 0) return;
-  await trx
-    .with("inserted", (db) =>
-      db
-        .insertInto("transitions")
-        .values(
-          transitions.map((t) => ({
-            id: t.id,
-            number: t.number,
-            action: t.action,
-            status: "pending",
-            request: JSON.stringify(t.request),
-            actor: t.actor,
-            requested_at: t.requestedAt,
-            // Wall-clock time of the database, not the business clock: staleness is operational.
-            enqueued_at: sql<Date>`now()`,
-          })),
-        )
-        .returning(["id", "number", "action", "requested_at"]),
+  const column = <K extends keyof NewTransition>(key: K) => transitions.map((t) => t[key]);
+  await sql`
+    WITH input AS (
+      SELECT * FROM unnest(${column("id")}::uuid[], ${column("number")}::text[], ${column("action")}::text[],
+        ${transitions.map((t) => JSON.stringify(t.request))}::jsonb[], ${column("actor")}::text[],
+        ${column("requestedAt")}::timestamptz[])
+        AS t(id, number, action, request, actor, requested_at)
+    ), inserted AS (
+      INSERT INTO transitions (id, number, action, status, request, actor, requested_at, enqueued_at, visible_to)
+      -- enqueued_at: wall-clock time of the database, not the business clock: staleness is operational.
+      SELECT input.id, input.number, input.action, 'pending', input.request, input.actor, input.requested_at,
+        now(), ${audienceSql(sql`ARRAY[numbers.owner_id]`, sql`ARRAY[numbers.partner_id]`)}
+      FROM input JOIN numbers ON numbers.number = input.number
+      RETURNING id, number, action, requested_at
     )
-    .updateTable("numbers")
-    .from("inserted")
-    .set((eb) => ({
-      pending_transition_id: eb.ref("inserted.id"),
-      pending_action: eb.ref("inserted.action"),
-      pending_since: eb.ref("inserted.requested_at"),
-    }))
-    .whereRef("numbers.number", "=", "inserted.number")
-    .execute();
+    UPDATE numbers SET pending_transition_id = inserted.id, pending_action = inserted.action,
+      pending_since = inserted.requested_at
+    FROM inserted WHERE numbers.number = inserted.number`.execute(trx);
 }
 
 export async function findTransition(db: Db, id: string): Promise<TransitionRow | null> {
   return (await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+}
+
+/**
+ * A transition as `scope` may read it: recorded while its number was in that scope, or asked for
+ * by `actor` (a key always sees what it asked for); null otherwise.
+ */
+export async function findVisibleTransition(
+  db: Db,
+  id: string,
+  scope: Scope,
+  actor: string,
+): Promise<TransitionRow | null> {
+  return (
+    (await db
+      .selectFrom("transitions")
+      .selectAll()
+      .where("id", "=", id)
+      .where((eb) => eb.or([visibleIn(scope, "transitions.visible_to"), eb("actor", "=", actor)]))
+      .executeTakeFirst()) ?? null
+  );
 }
 
 /**
@@ -92,6 +105,8 @@ export async function lockPendingWithNumber(
       "t.requested_at as t_requested_at",
       "t.enqueued_at as t_enqueued_at",
       "t.finished_at as t_finished_at",
+      "t.visible_to as t_visible_to",
+      "t.failed_attempts as t_failed_attempts",
     ])
     .where("t.id", "=", id)
     .where("t.status", "=", "pending")
@@ -111,6 +126,8 @@ export async function lockPendingWithNumber(
     t_requested_at,
     t_enqueued_at,
     t_finished_at,
+    t_visible_to,
+    t_failed_attempts,
     ...number
   } = row;
   return {
@@ -129,6 +146,8 @@ export async function lockPendingWithNumber(
       requested_at: t_requested_at,
       enqueued_at: t_enqueued_at,
       finished_at: t_finished_at,
+      visible_to: t_visible_to,
+      failed_attempts: t_failed_attempts,
     },
   };
 }
@@ -144,7 +163,7 @@ export interface HistoryEntry {
   after: unknown;
 }
 
-const historyValues = (entry: HistoryEntry) => ({
+const historyValues = (entry: HistoryEntry, facts: NumberFacts) => ({
   number: entry.number,
   at: entry.at,
   action: entry.action,
@@ -153,9 +172,13 @@ const historyValues = (entry: HistoryEntry) => ({
   transition_id: entry.transitionId,
   before: JSON.stringify(entry.before),
   after: JSON.stringify(entry.after),
+  visible_to: audienceOf(facts),
 });
 
-/** Finishes a transition and, when it changed the number, writes its history entry in the same statement. */
+/**
+ * Finishes a transition and, when it changed the number, writes its history entry in the same
+ * statement. `facts` are the number before and after: whoever could see it then may read both.
+ */
 export async function finishTransition(
   trx: Transaction<Database>,
   id: string,
@@ -167,6 +190,7 @@ export async function finishTransition(
     errorMessage?: string;
     finishedAt: Date;
   },
+  facts: NumberFacts,
   history: HistoryEntry | null = null,
 ): Promise<TransitionRow> {
   const finish = {
@@ -176,6 +200,10 @@ export async function finishTransition(
     error_code: outcome.errorCode ?? null,
     error_message: outcome.errorMessage ?? null,
     finished_at: outcome.finishedAt,
+    // Those who could see the number when it was asked for, and those who can see it after.
+    visible_to: sql<
+      string[]
+    >`ARRAY(SELECT unnest(transitions.visible_to) UNION SELECT unnest(${audienceOf(facts)}))`,
   };
   if (!history)
     return trx
@@ -185,7 +213,7 @@ export async function finishTransition(
       .returningAll()
       .executeTakeFirstOrThrow();
   return trx
-    .with("history", (db) => db.insertInto("number_history").values(historyValues(history)))
+    .with("history", (db) => db.insertInto("number_history").values(historyValues(history, facts)))
     .updateTable("transitions")
     .set(finish)
     .where("id", "=", id)
@@ -218,11 +246,13 @@ export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: 
   return rows.map((row) => row.id);
 }
 
-export async function listHistory(db: Db, number: string) {
+/** The number's history that `scope` may read (recorded while the number was in it), oldest first. */
+export async function listHistory(db: Db, number: string, scope: Scope) {
   const rows = await db
     .selectFrom("number_history")
     .selectAll()
     .where("number", "=", number)
+    .where(visibleIn(scope, "number_history.visible_to"))
     .orderBy("id")
     .execute();
   return rows.map((row) => ({

@@ -1,5 +1,8 @@
 import { type Kysely, sql, type Transaction } from "kysely";
+import { audienceSql, type NumberFacts } from "./scope.js";
 import type { Database } from "./tables.js";
+
+export type { NumberFacts };
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -56,15 +59,6 @@ export async function markWebhookDeleted(db: Db, id: string, at: Date) {
   await db.updateTable("webhooks").set({ deleted_at: at }).where("id", "=", id).execute();
 }
 
-/** Who may see a number, in the terms of src/db/scope.ts. */
-export interface NumberFacts {
-  number: string;
-  /** The number's owner before and after the change (nulls ignored). */
-  ownerIds: (string | null)[];
-  /** The inventory partner before and after. */
-  partnerIds: (string | null)[];
-}
-
 export interface NewEvent {
   id: string;
   data: unknown;
@@ -99,23 +93,19 @@ export async function insertEventsWithDeliveries(
         AS x(id uuid, number text, data jsonb, owners uuid[], partners uuid[])
     ),
     audience AS (
-      SELECT input.id AS event_id, seen.org FROM input CROSS JOIN LATERAL (
-        SELECT unnest(input.owners) AS org
-        UNION SELECT unnest(input.partners)
-        UNION SELECT partner_id FROM organizations WHERE id = ANY(input.owners) AND partner_id IS NOT NULL
-      ) seen
+      SELECT input.id AS event_id, ${audienceSql(sql`input.owners`, sql`input.partners`)} AS orgs FROM input
     ),
     pairs AS (
       SELECT input.id AS event_id, w.id AS webhook_id
-      FROM input JOIN webhooks w ON w.deleted_at IS NULL AND ${type} = ANY(w.events)
-        AND (w.organization_id IS NULL
-          OR w.organization_id IN (SELECT org FROM audience WHERE audience.event_id = input.id))
+      FROM input JOIN audience ON audience.event_id = input.id
+      JOIN webhooks w ON w.deleted_at IS NULL AND ${type} = ANY(w.events)
+        AND (w.organization_id IS NULL OR w.organization_id = ANY(audience.orgs))
     ),
     stored AS (
       INSERT INTO webhook_events (id, type, number, audience, data, created_at)
-      SELECT input.id, ${type}, input.number,
-        ARRAY(SELECT org FROM audience WHERE audience.event_id = input.id), input.data, ${at}
-      FROM input WHERE EXISTS (SELECT 1 FROM pairs WHERE pairs.event_id = input.id)
+      SELECT input.id, ${type}, input.number, audience.orgs, input.data, ${at}
+      FROM input JOIN audience ON audience.event_id = input.id
+      WHERE EXISTS (SELECT 1 FROM pairs WHERE pairs.event_id = input.id)
     ),
     inserted AS (
       INSERT INTO webhook_deliveries (event_id, webhook_id, created_at)

@@ -1,9 +1,10 @@
 import type { Transaction } from "kysely";
 import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
-import type { Database } from "../db/tables.js";
+import type { Database, NumberRow, TransitionRow } from "../db/tables.js";
 import { finishTransition, lockPendingWithNumber, toTransitionView } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
+import type { ErrorCode } from "../error-codes.js";
 import { decide } from "../lifecycle/decide.js";
 import type { NumberChange } from "../lifecycle/number-state.js";
 import { loadDecisionContext, type PeriodSources } from "./decision-context.js";
@@ -87,16 +88,7 @@ async function applyPending(
   const times = { requestedAt: transition.requested_at, finishedAt: now };
 
   if (!decision.ok) {
-    await finishPending(trx, row.number, transitionId, null, now);
-    const rejected = await finishTransition(trx, transitionId, {
-      status: "rejected",
-      before,
-      after: before,
-      errorCode: decision.code,
-      errorMessage: decision.message,
-      finishedAt: now,
-    });
-    events.add("transition.rejected", toTransitionView(rejected), numberFacts(row));
+    await rejectLocked(trx, locked, decision, now, events);
     return { ...outcome, status: "rejected", ...times };
   }
 
@@ -113,14 +105,71 @@ async function applyPending(
     before,
     after,
   };
+  const facts = numberFacts(row, updated);
   const applied = await finishTransition(
     trx,
     transitionId,
     { status: "applied", before, after, finishedAt: now },
+    facts,
     history,
   );
-  events.add("transition.applied", toTransitionView(applied), numberFacts(row, updated));
+  events.add("transition.applied", toTransitionView(applied), facts);
   return { ...outcome, status: "applied", ...times };
+}
+
+/** The number stays as it is and is free again; the transition ends rejected, with its event. */
+async function rejectLocked(
+  trx: Transaction<Database>,
+  { transition, number: row }: { transition: TransitionRow; number: NumberRow },
+  refusal: { code: ErrorCode; message: string },
+  now: Date,
+  events: TransitionEvents,
+) {
+  await finishPending(trx, row.number, transition.id, null, now);
+  const before = historySnapshot(toSnapshot(row));
+  const facts = numberFacts(row);
+  const rejected = await finishTransition(
+    trx,
+    transition.id,
+    {
+      status: "rejected",
+      before,
+      after: before,
+      errorCode: refusal.code,
+      errorMessage: refusal.message,
+      finishedAt: now,
+    },
+    facts,
+  );
+  events.add("transition.rejected", toTransitionView(rejected), facts);
+}
+
+/**
+ * Ends a pending transition that could not be applied (see transition-failures.ts): rejected with
+ * `internal_error` and `message`, in one transaction. Null when it has finished meanwhile.
+ */
+export async function rejectUnappliable(
+  deps: Dependencies,
+  transitionId: string,
+  message: string,
+): Promise<AppliedOutcome | null> {
+  return deps.db.transaction().execute(async (trx) => {
+    const locked = await lockPendingWithNumber(trx, transitionId);
+    if (!locked) return null;
+    const now = deps.clock.now();
+    const events = new TransitionEvents();
+    await rejectLocked(trx, locked, { code: "internal_error", message }, now, events);
+    await events.record(trx, now);
+    const { transition } = locked;
+    return {
+      transitionId,
+      number: transition.number,
+      action: transition.action,
+      status: "rejected" as const,
+      requestedAt: transition.requested_at,
+      finishedAt: now,
+    };
+  });
 }
 
 function toColumns(change: NumberChange) {

@@ -6,6 +6,7 @@ import {
   toNumberView,
   toSnapshot,
 } from "../db/numbers.js";
+import { audienceOf } from "../db/scope.js";
 import { listHistory } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
@@ -119,6 +120,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
             transition_id: null,
             before: null,
             after: JSON.stringify(historySnapshot(toSnapshot(row))),
+            visible_to: audienceOf({ ownerIds: [row.owner_id], partnerIds: [row.partner_id] }),
           })),
         )
         .execute();
@@ -173,5 +175,5 @@ export async function getNumber(deps: Dependencies, principal: Principal, number
 
 export async function getHistory(deps: Dependencies, principal: Principal, number: string) {
   await getNumber(deps, principal, number);
-  return listHistory(deps.db, number);
+  return listHistory(deps.db, number, principal.scope);
 }

@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Transaction } from "kysely";
 import { lockNumber, toSnapshot } from "../db/numbers.js";
-import { inScope } from "../db/scope.js";
 import { occupiesSiteOperatedBy } from "../db/sites.js";
 import type { Database, NumberRow } from "../db/tables.js";
 import {
   findIdempotencyKey,
   findTransition,
+  findVisibleTransition,
   insertPendingTransitions,
   saveIdempotencyKey,
   toTransitionView,
@@ -220,15 +220,7 @@ export async function enqueueTransitions(deps: Dependencies, ids: string[]): Pro
 }
 
 export async function getTransition(deps: Dependencies, principal: Principal, id: string) {
-  const row = await findTransition(deps.db, id);
+  const row = await findVisibleTransition(deps.db, id, principal.scope, principal.actor);
   if (!row) throw notFound(`Transition ${id}`);
-  const visible = await deps.db
-    .selectFrom("numbers")
-    .select("number")
-    .where("number", "=", row.number)
-    .where(inScope(principal.scope))
-    .executeTakeFirst();
-  // A transition is visible when its number is, or when this key asked for it.
-  if (!visible && row.actor !== principal.actor) throw notFound(`Transition ${id}`);
   return toTransitionView(row);
 }
