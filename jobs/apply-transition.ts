@@ -4,15 +4,21 @@ import type { Dependencies } from "../src/dependencies.js";
 import { observeTransition } from "../src/metrics.js";
 import { QUEUE_NAMES } from "../src/queues.js";
 import { type AppliedOutcome, applyTransition, applyTransitions } from "../src/services/apply-transition.js";
+import { handleFailedApply } from "../src/services/transition-failures.js";
 
 export const queueName = QUEUE_NAMES.transitions;
 export const payloadSchema = z.object({ transitionId: z.uuid() });
 
-/** Safe to run twice: a finished transition is left alone. Database errors throw, so BullMQ retries. */
+/**
+ * Safe to run twice: a finished transition is left alone. Errors throw, so BullMQ retries, until
+ * the transition has failed TRANSITION_MAX_ATTEMPTS times and is rejected (handleFailedApply).
+ */
 export async function handle(deps: Dependencies, data: unknown) {
   const { transitionId } = payloadSchema.parse(data);
   const log = deps.log.child({ transitionId });
-  const outcome = await batcherFor(deps).apply(transitionId);
+  const outcome = await batcherFor(deps)
+    .apply(transitionId)
+    .catch((error: unknown) => handleFailedApply({ ...deps, log }, transitionId, error));
   if (!outcome) return outcome;
   observeTransition(outcome.action, outcome.status, outcome.requestedAt, outcome.finishedAt);
   log.info({ number: outcome.number, action: outcome.action, status: outcome.status }, "transition finished");

@@ -26,6 +26,13 @@ export const transitionLatency = new Histogram({
   registers: [registry],
 });
 
+export const transitionFailures = new Counter({
+  name: "numbers_transition_failures_total",
+  help: "Tries at applying a transition that failed with an error, by outcome: retry, or rejected (given up with internal_error).",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+
 const sweepDuration = new Histogram({
   name: "numbers_sweep_duration_seconds",
   help: "How long one sweep took, by sweep.",

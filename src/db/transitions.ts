@@ -222,6 +222,21 @@ export async function finishTransition(
 }
 
 /**
+ * Counts one failed try at applying a still-pending transition, in its own statement (the try's
+ * transaction rolled back). Returns the count, or null when the transition is no longer pending.
+ */
+export async function countFailedAttempt(db: Db, id: string): Promise<number | null> {
+  const row = await db
+    .updateTable("transitions")
+    .set((eb) => ({ failed_attempts: eb("failed_attempts", "+", 1) }))
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .returning("failed_attempts")
+    .executeTakeFirst();
+  return row?.failed_attempts ?? null;
+}
+
+/**
  * Pending transitions last handed to the queue more than `olderThanSeconds` ago (database clock):
  * the reconciler hands them over again (a wiped Redis or a lost job). Claims them by moving
  * `enqueued_at`, so two schedulers running at once do not both take the same rows.
