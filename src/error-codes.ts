@@ -16,6 +16,7 @@ export const RULE_CODES = [
   "url_not_allowed",
   "idempotency_key_reused",
   "below_legal_minimum",
+  "too_many_webhooks",
 ] as const;
 
 export const ERROR_CODES = [
@@ -59,6 +60,7 @@ export const HTTP_STATUS = {
   url_not_allowed: 422,
   idempotency_key_reused: 422,
   below_legal_minimum: 422,
+  too_many_webhooks: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 /** A refusal a caller can act on: it carries the contract's code and a sentence for a person. */

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { countPausedEndpoints } from "./db/webhook-endpoints.js";
 import type { Dependencies } from "./dependencies.js";
 import { withTimeout } from "./queues.js";
 
@@ -70,6 +71,19 @@ export const webhookDeliveryAttempts = new Counter({
   registers: [registry],
 });
 
+export const webhookDeliveryPostponed = new Counter({
+  name: "numbers_webhook_deliveries_postponed_total",
+  help: "Webhook deliveries put off without an attempt, by reason: endpoint_paused (its server's circuit is open) or endpoint_busy (WEBHOOK_ENDPOINT_CONCURRENCY reached).",
+  labelNames: ["reason"] as const,
+  registers: [registry],
+});
+
+export const webhookCircuitOpened = new Counter({
+  name: "numbers_webhook_circuit_opened_total",
+  help: "Times a receiving server's deliveries were paused after WEBHOOK_BREAKER_FAILURES consecutive failures.",
+  registers: [registry],
+});
+
 /**
  * For the sweeps: call once per sweep when it has finished, with its wall time and the rows it
  * touched (`observeSweep("reservations", 0.42, 1200)`).
@@ -109,11 +123,13 @@ export function watchDependencies(deps: Watched): () => void {
 }
 
 const SCRAPE_TIMEOUT_MS = 2_000;
-const JOB_STATES = ["waiting", "active", "failed", "delayed"] as const;
+// Webhook deliveries are queued with a priority (fair turns between organisations): BullMQ keeps
+// such jobs as "prioritized" rather than "waiting".
+const JOB_STATES = ["waiting", "prioritized", "active", "failed", "delayed"] as const;
 
 new Gauge({
   name: "numbers_queue_jobs",
-  help: "Jobs per BullMQ queue and state (waiting, active, failed, delayed), read on scrape.",
+  help: "Jobs per BullMQ queue and state (waiting, prioritized, active, failed, delayed), read on scrape.",
   labelNames: ["queue", "state"] as const,
   registers: [registry],
   async collect() {
@@ -185,5 +201,25 @@ new Gauge({
     const now = source.clock.now().getTime();
     for (const row of rows)
       this.set({ kind: row.kind }, row.oldest ? Math.max(0, (now - row.oldest.getTime()) / 1000) : 0);
+  },
+});
+
+new Gauge({
+  name: "numbers_webhook_endpoints_paused",
+  help: "Receiving servers whose webhook deliveries are paused right now (circuit open), read on scrape.",
+  registers: [registry],
+  async collect() {
+    this.reset();
+    const source = watched;
+    if (!source) return;
+    const paused = await withTimeout(
+      countPausedEndpoints(source.db),
+      SCRAPE_TIMEOUT_MS,
+      "paused endpoints",
+    ).catch((error) => {
+      source.log.debug({ err: error }, "paused endpoints gauge unavailable");
+      return null;
+    });
+    if (paused !== null) this.set(paused);
   },
 });

@@ -9,7 +9,7 @@ import type { Role } from "./roles.js";
 
 interface JobKind {
   queueName: string;
-  handle: (deps: Dependencies, data: unknown, job: Job) => Promise<unknown>;
+  handle: (deps: Dependencies, data: unknown, job: Job, token?: string) => Promise<unknown>;
   /** Per-queue BullMQ settings, e.g. a custom backoff strategy. */
   workerSettings?: (deps: Dependencies) => WorkerOptions["settings"];
 }
@@ -29,9 +29,9 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
     connections.push(connection);
     const worker = new Worker(
       kind.queueName,
-      async (job) => {
+      async (job, token) => {
         const log = deps.log.child({ queue: kind.queueName, jobId: job.id, attempt: job.attemptsMade + 1 });
-        return kind.handle({ ...deps, log }, job.data, job);
+        return kind.handle({ ...deps, log }, job.data, job, token);
       },
       {
         connection,

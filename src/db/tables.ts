@@ -205,6 +205,7 @@ export interface WebhookDeliveriesTable {
   next_attempt_at: Timestamp | null;
   created_at: Timestamp;
   finished_at: Timestamp | null;
+  recorded_at: Generated<Date>;
 }
 
 export interface WebhookEndpointsTable {

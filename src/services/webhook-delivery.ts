@@ -12,6 +12,7 @@ import {
 import type { Dependencies } from "../dependencies.js";
 import { webhookDeliveryAttempts } from "../metrics.js";
 import { withTimeout } from "../queues.js";
+import { passEndpointGate, recordServerHealth, releaseEndpoint } from "./webhook-gate.js";
 import { guardedLookup, isBlockedAddress } from "./webhook-url.js";
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -51,20 +52,43 @@ export class DeliveryFailed extends Error {
   }
 }
 
-export type AttemptOutcome = "delivered" | "retry" | "failed" | "skipped";
+export type AttemptOutcome =
+  | { outcome: "delivered" | "failed" | "skipped" }
+  /** Not attempted: its server is paused or busy. The job comes back at `untilMs` (epoch ms). */
+  | { outcome: "postponed"; reason: "endpoint_paused" | "endpoint_busy"; untilMs: number };
 
 /**
  * One attempt at one delivery. Any 2xx acknowledges. Otherwise the attempt is recorded with its
  * next time and DeliveryFailed is thrown so the queue retries; after the last attempt the
- * delivery is marked failed. A delivery already finished (a duplicate job) is left alone.
+ * delivery is marked failed. A delivery already finished (a duplicate job) is left alone. While
+ * its receiving server is paused (circuit breaker) or busy (WEBHOOK_ENDPOINT_CONCURRENCY), the
+ * delivery is not attempted but postponed, without using up an attempt.
  */
 export async function attemptDelivery(deps: Dependencies, key: DeliveryKey): Promise<AttemptOutcome> {
   const delivery = await loadDelivery(deps.db, key);
-  if (delivery?.status !== "pending") return "skipped";
+  if (delivery?.status !== "pending") return { outcome: "skipped" };
   if (delivery.deleted_at) {
     await closeDelivery(deps.db, key, "The webhook was deleted.");
-    return "skipped";
+    return { outcome: "skipped" };
   }
+  const gate = await passEndpointGate(deps, key, delivery);
+  if (gate.outcome !== "open") return gate.outcome === "closed" ? { outcome: "failed" } : gate;
+  const started = Date.now();
+  try {
+    return await attemptNow(deps, key, delivery, gate);
+  } finally {
+    releaseEndpoint(deps, gate.endpoint, Date.now() - started);
+  }
+}
+
+type LoadedDelivery = NonNullable<Awaited<ReturnType<typeof loadDelivery>>>;
+
+async function attemptNow(
+  deps: Dependencies,
+  key: DeliveryKey,
+  delivery: LoadedDelivery,
+  gate: { endpoint: string; circuitWasFailing: boolean },
+): Promise<AttemptOutcome> {
   const body = JSON.stringify({
     id: delivery.event_id,
     type: delivery.type,
@@ -83,6 +107,7 @@ export async function attemptDelivery(deps: Dependencies, key: DeliveryKey): Pro
     },
     deps.config.webhookAllowPrivate,
   );
+  await recordServerHealth(deps, gate.endpoint, result.statusCode, gate.circuitWasFailing);
 
   const attempts = delivery.attempts + 1;
   const facts = { eventId: key.eventId, webhookId: key.webhookId, attempts, statusCode: result.statusCode };
@@ -94,7 +119,7 @@ export async function attemptDelivery(deps: Dependencies, key: DeliveryKey): Pro
     });
     webhookDeliveryAttempts.inc({ outcome: "delivered" });
     deps.log.info(facts, "webhook delivered");
-    return "delivered";
+    return { outcome: "delivered" };
   }
   const error = result.error ?? `The receiver answered HTTP ${result.statusCode}.`;
   const base = deps.config.webhookRetryBaseMs;
@@ -106,7 +131,7 @@ export async function attemptDelivery(deps: Dependencies, key: DeliveryKey): Pro
     });
     webhookDeliveryAttempts.inc({ outcome: "failed" });
     deps.log.warn({ ...facts, error }, "webhook delivery gave up");
-    return "failed";
+    return { outcome: "failed" };
   }
   const retryInMs = retryDelayMs(attempts, base);
   await recordAttempt(deps.db, key, {
@@ -175,15 +200,27 @@ function post(
 /**
  * Scheduler task: hands pending deliveries to the `webhooks` queue — new ones, and ones whose job
  * was lost (due longer ago than RECONCILE_AFTER_SECONDS). jobId = event + webhook, so a delivery
- * whose job still exists is not queued twice.
+ * whose job still exists is not queued twice. Each job's priority is its place in its
+ * organisation's share of this run (1 for each organisation's first, 2 for its second, …), so the
+ * queue takes every organisation's deliveries in turn: one tenant's flood of events goes after the
+ * other tenants' first deliveries, not before them.
  */
 export async function dispatchWebhookDeliveries(deps: Dependencies): Promise<number> {
   let total = 0;
+  const turns = new Map<string | null, number>();
   for (;;) {
-    const keys = await claimDueDeliveries(deps.db, deps.config.reconcileAfterSeconds, DISPATCH_BATCH);
-    if (keys.length > 0) await enqueueDeliveries(deps, keys);
-    total += keys.length;
-    if (keys.length < DISPATCH_BATCH) return total;
+    const claimed = await claimDueDeliveries(deps.db, deps.config.reconcileAfterSeconds, DISPATCH_BATCH);
+    if (claimed.length > 0)
+      await enqueueDeliveries(
+        deps,
+        claimed.map((delivery) => {
+          const turn = (turns.get(delivery.organizationId) ?? 0) + 1;
+          turns.set(delivery.organizationId, turn);
+          return { key: { eventId: delivery.eventId, webhookId: delivery.webhookId }, turn };
+        }),
+      );
+    total += claimed.length;
+    if (claimed.length < DISPATCH_BATCH) return total;
   }
 }
 
@@ -200,12 +237,19 @@ export function deliveryJobOptions(baseMs: number) {
   };
 }
 
-async function enqueueDeliveries(deps: Dependencies, keys: DeliveryKey[]) {
+/** BullMQ's lowest priority: lower numbers go first, and every delivery job has one. */
+const MAX_PRIORITY = 2_097_151;
+
+async function enqueueDeliveries(deps: Dependencies, deliveries: { key: DeliveryKey; turn: number }[]) {
   const options = deliveryJobOptions(deps.config.webhookRetryBaseMs);
   // A failed add leaves the rows claimed; they are due again once stale, and handed over then.
   await withTimeout(
     deps.queues.webhooks.addBulk(
-      keys.map((key) => ({ name: "deliver", data: key, opts: { ...options, jobId: deliveryJobId(key) } })),
+      deliveries.map(({ key, turn }) => ({
+        name: "deliver",
+        data: key,
+        opts: { ...options, jobId: deliveryJobId(key), priority: Math.min(turn, MAX_PRIORITY) },
+      })),
     ),
     2_000,
     "enqueue webhook deliveries",

@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Transaction } from "kysely";
 import { toNoticeView } from "../db/notices.js";
 import type { Database, NoticeRow, NumberRow } from "../db/tables.js";
+import { readCircuit } from "../db/webhook-endpoints.js";
 import {
+  countActiveWebhooksLocked,
   findWebhook,
   insertEventsWithDeliveries,
   insertWebhook,
@@ -12,9 +14,10 @@ import {
   type NumberFacts,
 } from "../db/webhooks.js";
 import type { Dependencies } from "../dependencies.js";
-import { notFound } from "../error-codes.js";
+import { AppError, notFound } from "../error-codes.js";
 import { noticesTotal } from "../metrics.js";
 import { type Principal, requireWriter } from "./principal.js";
+import { circuitState, endpointOf } from "./webhook-endpoints.js";
 import { assertWebhookUrlAllowed } from "./webhook-url.js";
 
 export const WEBHOOK_EVENTS = [
@@ -105,14 +108,25 @@ export async function createWebhook(
 ) {
   requireWriter(principal);
   await assertWebhookUrlAllowed(input.url, deps.config.webhookAllowPrivate);
-  const row = await insertWebhook(deps.db, {
-    id: randomUUID(),
-    organizationId: principal.role === "platform_admin" ? null : principal.organizationId,
-    // Kept as given: the caller sees back exactly the URL it subscribed.
-    url: input.url,
-    events: [...new Set(input.events)],
-    secret: `whsec_${randomBytes(32).toString("hex")}`,
-    createdAt: deps.clock.now(),
+  const organizationId = principal.role === "platform_admin" ? null : principal.organizationId;
+  const cap = deps.config.webhooksPerOrganization;
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const active = await countActiveWebhooksLocked(trx, organizationId);
+    if (active >= cap)
+      throw new AppError(
+        "too_many_webhooks",
+        `${organizationId ? "This organisation" : "The platform"} already has ${active} webhooks, the most allowed (${cap}); delete one first.`,
+        [{ field: "url", message: `At most ${cap} active webhooks per organisation.` }],
+      );
+    return insertWebhook(trx, {
+      id: randomUUID(),
+      organizationId,
+      // Kept as given: the caller sees back exactly the URL it subscribed.
+      url: input.url,
+      events: [...new Set(input.events)],
+      secret: `whsec_${randomBytes(32).toString("hex")}`,
+      createdAt: deps.clock.now(),
+    });
   });
   // The secret is shown only here.
   return { ...toWebhookView(row), secret: row.secret };
@@ -147,9 +161,14 @@ export async function listWebhookDeliveries(
   id: string,
   limit: number,
 ) {
-  await findVisibleWebhook(deps, principal, id);
-  const rows = await listDeliveries(deps.db, id, limit);
-  return rows.map((row) => ({
+  const webhook = await findVisibleWebhook(deps, principal, id);
+  const endpoint = endpointOf(webhook.url);
+  const [rows, circuit] = await Promise.all([
+    listDeliveries(deps.db, id, limit),
+    readCircuit(deps.db, endpoint),
+  ]);
+  const state = circuitState(circuit, deps.config.webhookBreakerFailures);
+  const items = rows.map((row) => ({
     eventId: row.event_id,
     type: row.type as WebhookEventType,
     status: row.status as "pending" | "delivered" | "failed",
@@ -159,4 +178,14 @@ export async function listWebhookDeliveries(
     // A pending row not yet handed to the queue goes out as soon as the dispatcher runs.
     nextAttemptAt: row.status === "pending" ? (row.next_attempt_at ?? row.created_at).toISOString() : null,
   }));
+  return {
+    items,
+    // The receiving server's circuit breaker: shared by every webhook whose URL names that server.
+    circuit: {
+      endpoint,
+      state,
+      consecutiveFailures: circuit?.consecutive_failures ?? 0,
+      pausedUntil: state === "open" && circuit?.paused_until ? circuit.paused_until.toISOString() : null,
+    },
+  };
 }

@@ -30,6 +30,19 @@ const deliverySchema = z.object({
   nextAttemptAt: z.string().nullable(),
 });
 
+const circuitSchema = z
+  .object({
+    endpoint: z.string().describe("The receiving server: scheme, host and port of the URL"),
+    state: z
+      .enum(["closed", "open", "half_open"])
+      .describe(
+        "open: deliveries to this server are paused until pausedUntil; half_open: the next answer decides",
+      ),
+    consecutiveFailures: z.number().int(),
+    pausedUntil: z.string().nullable(),
+  })
+  .describe("The circuit breaker of the webhook's receiving server (shared by every webhook naming it)");
+
 export async function webhookRoutes(app: App, deps: Dependencies) {
   app.post(
     "/v1/webhooks",
@@ -74,11 +87,12 @@ export async function webhookRoutes(app: App, deps: Dependencies) {
         summary: "The delivery log, newest first",
         params: idParams,
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-        response: { 200: z.object({ items: z.array(deliverySchema) }), ...errorResponses },
+        response: {
+          200: z.object({ items: z.array(deliverySchema), circuit: circuitSchema }),
+          ...errorResponses,
+        },
       },
     },
-    async (request) => ({
-      items: await listWebhookDeliveries(deps, request.principal, request.params.id, request.query.limit),
-    }),
+    async (request) => listWebhookDeliveries(deps, request.principal, request.params.id, request.query.limit),
   );
 }

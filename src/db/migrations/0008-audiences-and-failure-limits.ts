@@ -86,6 +86,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- The circuit breaker of each receiving server (scheme, host and port of webhook URLs):
     -- after consecutive failures its deliveries pause until paused_until; the pause grows each
     -- time it opens again and a success closes it.
+    -- When a delivery was recorded by Postgres's clock: one whose server stays paused is given
+    -- up once it is older than the retry window (operational time, as retries are).
+    ALTER TABLE webhook_deliveries ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT now();
     CREATE TABLE webhook_endpoints (
       endpoint text PRIMARY KEY,
       consecutive_failures integer NOT NULL DEFAULT 0,
