@@ -1,6 +1,23 @@
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 
 // Frozen in time: never import application code here, never edit once landed.
+
+/**
+ * Per row of `table` (a history entry or a transition, with before/after snapshots): the owners
+ * before and after, their partners, and the number's inventory partner.
+ */
+function audiences(table: RawBuilder<unknown>, ownerBefore: RawBuilder<unknown>) {
+  return sql`
+    SELECT entry.id, ARRAY(
+      SELECT DISTINCT org FROM unnest(ARRAY[ids.owner_before, owner_before.partner_id, ids.owner_after,
+        owner_after.partner_id, n.partner_id]) AS org WHERE org IS NOT NULL) AS orgs
+    FROM ${table} AS entry
+    JOIN numbers AS n ON n.number = entry.number
+    CROSS JOIN LATERAL (SELECT ${ownerBefore} AS owner_before, (entry.after ->> 'ownerId')::uuid AS owner_after) AS ids
+    LEFT JOIN organizations AS owner_before ON owner_before.id = ids.owner_before
+    LEFT JOIN organizations AS owner_after ON owner_after.id = ids.owner_after`;
+}
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     -- Who may read each row: the organisations whose scope held the number when the row was
@@ -16,39 +33,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // Back-fill, one set-based statement per table. Snapshots name the owner before and after; the
   // inventory partner and the owners' partners are taken as they are now (nothing older is kept).
-  await sql`
-    UPDATE number_history AS h SET visible_to = facts.orgs
-    FROM (
-      SELECT h2.id, ARRAY(
-        SELECT DISTINCT org FROM unnest(ARRAY[ids.owner_before, owner_before.partner_id, ids.owner_after,
-          owner_after.partner_id, n.partner_id]) AS org WHERE org IS NOT NULL) AS orgs
-      FROM number_history AS h2
-      JOIN numbers AS n ON n.number = h2.number
-      CROSS JOIN LATERAL (SELECT (h2.before ->> 'ownerId')::uuid AS owner_before,
-        (h2.after ->> 'ownerId')::uuid AS owner_after) AS ids
-      LEFT JOIN organizations AS owner_before ON owner_before.id = ids.owner_before
-      LEFT JOIN organizations AS owner_after ON owner_after.id = ids.owner_after
-    ) AS facts
-    WHERE h.id = facts.id AND facts.orgs <> '{}'
-  `.execute(db);
-
   // A pending transition has no before/after yet: its number has not changed since it was asked.
-  await sql`
-    UPDATE transitions AS t SET visible_to = facts.orgs
-    FROM (
-      SELECT t2.id, ARRAY(
-        SELECT DISTINCT org FROM unnest(ARRAY[ids.owner_before, owner_before.partner_id, ids.owner_after,
-          owner_after.partner_id, n.partner_id]) AS org WHERE org IS NOT NULL) AS orgs
-      FROM transitions AS t2
-      JOIN numbers AS n ON n.number = t2.number
-      CROSS JOIN LATERAL (SELECT
-        CASE WHEN t2.before IS NULL THEN n.owner_id ELSE (t2.before ->> 'ownerId')::uuid END AS owner_before,
-        (t2.after ->> 'ownerId')::uuid AS owner_after) AS ids
-      LEFT JOIN organizations AS owner_before ON owner_before.id = ids.owner_before
-      LEFT JOIN organizations AS owner_after ON owner_after.id = ids.owner_after
-    ) AS facts
-    WHERE t.id = facts.id AND facts.orgs <> '{}'
-  `.execute(db);
+  await sql`UPDATE number_history AS target SET visible_to = facts.orgs
+    FROM (${audiences(sql`number_history`, sql`(entry.before ->> 'ownerId')::uuid`)}) AS facts
+    WHERE target.id = facts.id AND facts.orgs <> '{}'`.execute(db);
+  await sql`UPDATE transitions AS target SET visible_to = facts.orgs
+    FROM (${audiences(
+      sql`transitions`,
+      sql`CASE WHEN entry.before IS NULL THEN n.owner_id ELSE (entry.before ->> 'ownerId')::uuid END`,
+    )}) AS facts
+    WHERE target.id = facts.id AND facts.orgs <> '{}'`.execute(db);
 
   // A reservation notice went to the holder of the reservation that expired at expires_at: the
   // owner in the last history entry that set that expiry. Lock notices concern unowned numbers.
