@@ -49,11 +49,6 @@ const commands: Record<string, Command> = {
 
 class UsageError extends Error {}
 
-/** Registers a subcommand; sweep and import add themselves here. */
-export function addCommand(name: string, command: Command) {
-  commands[name] = command;
-}
-
 async function main() {
   const [name, ...args] = process.argv.slice(2);
   const command = name ? commands[name] : undefined;

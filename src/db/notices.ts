@@ -185,4 +185,3 @@ export function toNoticeView(row: NoticeRow) {
     createdAt: row.created_at.toISOString(),
   };
 }
-export type NoticeView = ReturnType<typeof toNoticeView>;

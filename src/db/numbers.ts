@@ -98,7 +98,6 @@ export function historySnapshot(fields: LifecycleFields) {
     deletedReason: fields.deletedReason,
   };
 }
-export type HistorySnapshot = ReturnType<typeof historySnapshot>;
 
 /** `historySnapshot` in SQL over a row alias, for statements that change many numbers at once. */
 export function historySnapshotSql(alias: string) {

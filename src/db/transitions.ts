@@ -25,7 +25,6 @@ export function toTransitionView(row: TransitionRow) {
     after: (row.after ?? null) as Record<string, unknown> | null,
   };
 }
-export type TransitionView = ReturnType<typeof toTransitionView>;
 
 /**
  * Records new transitions and marks their numbers pending, in one statement: a number is never

@@ -41,8 +41,10 @@ const EMPTY_HOLD: Partial<LifecycleFields> = {
   deletedReason: null,
 };
 
-/** Back to inventory: cooldown when the number was in service since it was last available. */
-/** A number back in inventory carries nothing of its last holder: no settings, the default PIN. */
+/**
+ * Back to inventory: cooldown when the number was in service since it was last available. It
+ * carries nothing of its last holder: no settings, the default PIN.
+ */
 const backToInventory = (number: LifecycleFields, context: DecisionContext): NumberChange => ({
   fields: returnToInventory(number, context),
   effects: ["clear_settings", "reset_pin"],

@@ -1,4 +1,4 @@
-import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
+import { randomBytes, type ScryptOptions, scrypt } from "node:crypto";
 import { sql, type Transaction } from "kysely";
 import { lockNumber, toNumberView } from "../db/numbers.js";
 import type { Database, NumberUpdate } from "../db/tables.js";
@@ -27,14 +27,6 @@ export async function hashPin(pin: string): Promise<string> {
   return ["scrypt", SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString("base64url"), key.toString("base64url")].join(
     "$",
   );
-}
-
-export async function verifyPin(pin: string, stored: string): Promise<boolean> {
-  const [scheme, , , , salt, hash] = stored.split("$");
-  if (scheme !== "scrypt" || !salt || !hash) return false;
-  const key = await scryptAsync(pin, Buffer.from(salt, "base64url"));
-  const expected = Buffer.from(hash, "base64url");
-  return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
 export function settingsSize(settings: Record<string, unknown>): number {
