@@ -3,7 +3,7 @@ import { closeDependencies, createDependencies, createLogger, migrate, startServ
 import { importCommand } from "./cli-import.js";
 import { parseConfig } from "./config.js";
 import type { Dependencies } from "./dependencies.js";
-import { ROLES, type Role } from "./lifecycle/states.js";
+import { ROLES } from "./lifecycle/states.js";
 import { createApiKey } from "./services/organizations.js";
 import { runSweeps } from "./services/sweeps.js";
 
@@ -27,9 +27,9 @@ const commands: Record<string, Command> = {
       allowPositionals: true,
     });
     if (positionals[0] !== "create" || !values.role) throw new UsageError("keys create needs --role");
-    if (!ROLES.includes(values.role as Role))
-      throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
-    const created = await createApiKey(deps, values.role as Role, values.org ?? null);
+    const role = ROLES.find((known) => known === values.role);
+    if (!role) throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
+    const created = await createApiKey(deps, role, values.org ?? null);
     console.log(created.key);
   },
   sweep: async (deps, args) => {

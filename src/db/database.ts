@@ -1,11 +1,14 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import type { Database } from "./tables.js";
 
 // Bigint counts come back as numbers; every count we take fits in 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
 
+/** The database handle every repository function takes first; a transaction is one too. */
 export type Db = Kysely<Database>;
+/** A handle inside a transaction: for statements whose row locks must last until it commits. */
+export type Trx = Transaction<Database>;
 
 export interface DatabaseOptions {
   url: string;

@@ -1,10 +1,8 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { LifecycleFields, NumberSnapshot } from "../lifecycle/number-state.js";
-import type { Capability, DeleteReason, ReservationKind, State } from "../lifecycle/states.js";
+import type { Db, Trx } from "./database.js";
 import { inScope, type Scope } from "./scope.js";
-import type { Database, NewNumberRow, NumberRow, NumberUpdate } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { NewNumberRow, NumberRow, NumberUpdate } from "./tables.js";
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
@@ -12,8 +10,8 @@ const iso = (value: Date | null) => (value ? value.toISOString() : null);
 export function toNumberView(row: NumberRow) {
   return {
     number: row.number,
-    state: row.state as State,
-    status: row.pending_transition_id ? ("pending" as const) : (row.state as State),
+    state: row.state,
+    status: row.pending_transition_id ? ("pending" as const) : row.state,
     pending: row.pending_transition_id
       ? {
           transitionId: row.pending_transition_id,
@@ -26,7 +24,7 @@ export function toNumberView(row: NumberRow) {
     endUserId: row.end_user_id,
     reservation: row.reservation_kind
       ? {
-          kind: row.reservation_kind as ReservationKind,
+          kind: row.reservation_kind,
           reservedAt: iso(row.reserved_at),
           expiresAt: iso(row.reservation_expires_at),
         }
@@ -36,11 +34,11 @@ export function toNumberView(row: NumberRow) {
         ? { lockedAt: iso(row.locked_at), expiresAt: iso(row.lock_expires_at), remark: row.lock_remark }
         : null,
     cooldownUntil: iso(row.cooldown_until),
-    deletedReason: row.deleted_reason as DeleteReason | null,
+    deletedReason: row.deleted_reason,
     vendor: row.vendor,
     country: row.country,
     sku: row.sku,
-    capabilities: row.capabilities as Capability[],
+    capabilities: row.capabilities,
     routing: row.routing,
     golden: row.golden,
     portedIn: row.ported_in,
@@ -62,18 +60,18 @@ export type NumberView = ReturnType<typeof toNumberView>;
 export function toSnapshot(row: NumberRow): NumberSnapshot {
   return {
     number: row.number,
-    state: row.state as State,
+    state: row.state,
     ownerId: row.owner_id,
     subscriptionId: row.subscription_id,
     endUserId: row.end_user_id,
-    reservationKind: row.reservation_kind as ReservationKind | null,
+    reservationKind: row.reservation_kind,
     reservedAt: row.reserved_at,
     reservationExpiresAt: row.reservation_expires_at,
     lockedAt: row.locked_at,
     lockExpiresAt: row.lock_expires_at,
     lockRemark: row.lock_remark,
     cooldownUntil: row.cooldown_until,
-    deletedReason: row.deleted_reason as DeleteReason | null,
+    deletedReason: row.deleted_reason,
     inServiceSinceAvailable: row.in_service_since_available,
     partnerId: row.partner_id,
     siteId: row.site_id,
@@ -143,11 +141,7 @@ export async function findNumber(db: Db, number: string, scope: Scope): Promise<
 }
 
 /** Locks the row until the transaction ends, so two deciders cannot both act on one number. */
-export async function lockNumber(
-  trx: Transaction<Database>,
-  number: string,
-  scope: Scope,
-): Promise<NumberRow | null> {
+export async function lockNumber(trx: Trx, number: string, scope: Scope): Promise<NumberRow | null> {
   const row = await trx
     .selectFrom("numbers")
     .selectAll()
@@ -171,7 +165,7 @@ export async function insertNumbers(db: Db, rows: NewNumberRow[]): Promise<Numbe
 
 /** Writes a decided change (or none) and lifts the pending marker, in the caller's transaction. */
 export async function finishPending(
-  trx: Transaction<Database>,
+  trx: Trx,
   number: string,
   transitionId: string,
   update: NumberUpdate | null,

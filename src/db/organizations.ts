@@ -1,10 +1,11 @@
-import type { Kysely } from "kysely";
-import type { Database, OrganizationRow } from "./tables.js";
+import type { OrganizationKind, Role } from "../lifecycle/states.js";
+import type { Db } from "./database.js";
+import type { OrganizationRow } from "./tables.js";
 
 export interface Organization {
   id: string;
   name: string;
-  kind: "customer" | "partner";
+  kind: OrganizationKind;
   billingEmail: string;
   ownerEmail: string;
   supportEmail: string | null;
@@ -19,7 +20,7 @@ export function toOrganization(row: OrganizationRow): Organization {
   return {
     id: row.id,
     name: row.name,
-    kind: row.kind as Organization["kind"],
+    kind: row.kind,
     billingEmail: row.billing_email,
     ownerEmail: row.owner_email,
     supportEmail: row.support_email,
@@ -39,12 +40,7 @@ function toColumns<F extends Partial<OrganizationFields>>(fields: F) {
     partner_id: fields.partnerId,
   };
 }
-export async function insertOrganization(
-  db: Kysely<Database>,
-  id: string,
-  fields: OrganizationFields,
-  now: Date,
-) {
+export async function insertOrganization(db: Db, id: string, fields: OrganizationFields, now: Date) {
   const row = await db
     .insertInto("organizations")
     .values({ id, ...toColumns(fields), created_at: now, updated_at: now })
@@ -53,13 +49,13 @@ export async function insertOrganization(
   return toOrganization(row);
 }
 
-export async function findOrganization(db: Kysely<Database>, id: string): Promise<Organization | null> {
+export async function findOrganization(db: Db, id: string): Promise<Organization | null> {
   const row = await db.selectFrom("organizations").selectAll().where("id", "=", id).executeTakeFirst();
   return row ? toOrganization(row) : null;
 }
 
 export async function updateOrganization(
-  db: Kysely<Database>,
+  db: Db,
   id: string,
   fields: Partial<OrganizationFields>,
   now: Date,
@@ -75,14 +71,14 @@ export async function updateOrganization(
 
 export interface ApiKeyRecord {
   id: string;
-  role: string;
+  role: Role;
   organizationId: string | null;
-  organizationKind: string | null;
+  organizationKind: OrganizationKind | null;
 }
 
 export async function insertApiKey(
-  db: Kysely<Database>,
-  key: { id: string; keyHash: string; role: string; organizationId: string | null },
+  db: Db,
+  key: { id: string; keyHash: string; role: Role; organizationId: string | null },
 ) {
   await db
     .insertInto("api_keys")
@@ -95,7 +91,7 @@ export async function insertApiKey(
     .execute();
 }
 
-export async function findApiKey(db: Kysely<Database>, keyHash: string): Promise<ApiKeyRecord | null> {
+export async function findApiKey(db: Db, keyHash: string): Promise<ApiKeyRecord | null> {
   const row = await db
     .selectFrom("api_keys")
     .leftJoin("organizations", "organizations.id", "api_keys.organization_id")
@@ -108,7 +104,7 @@ export async function findApiKey(db: Kysely<Database>, keyHash: string): Promise
     : null;
 }
 
-export async function revokeApiKey(db: Kysely<Database>, id: string, now: Date): Promise<boolean> {
+export async function revokeApiKey(db: Db, id: string, now: Date): Promise<boolean> {
   const result = await db
     .updateTable("api_keys")
     .set({ revoked_at: now })

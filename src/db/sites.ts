@@ -1,8 +1,7 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { SideEffect, SiteFacts } from "../lifecycle/number-state.js";
-import type { Database, NumberRow } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db, Trx } from "./database.js";
+import type { NumberRow } from "./tables.js";
 
 export interface Site {
   id: string;
@@ -101,7 +100,7 @@ export async function isAtSite(db: Db, site: Site, organizationId: string): Prom
  * before counting, so two racing for the last voice service run one after the other.
  */
 export async function lockEntitlement(
-  trx: Transaction<Database>,
+  trx: Trx,
   siteId: string,
   organizationId: string,
   now: Date,
@@ -132,7 +131,7 @@ export async function findVoiceServices(db: Db, siteId: string, organizationId: 
 }
 
 export async function setVoiceServices(
-  trx: Transaction<Database>,
+  trx: Trx,
   siteId: string,
   organizationId: string,
   voiceServices: number,
@@ -193,7 +192,7 @@ export async function findFreeMainNumbers(db: Db, siteId: string, limit: number)
  * changed by a concurrent activation until this transaction ends.
  */
 export async function loadSiteFacts(
-  trx: Transaction<Database>,
+  trx: Trx,
   number: { number: string; siteId: string },
   organizationId: string,
   options: { lock: boolean; now: Date },
@@ -259,7 +258,7 @@ export async function listHuntGroupMembers(db: Db, siteId: string, organizationI
  * group at the number's site (seed 001); the main number itself is what forwards, so it never joins.
  */
 export async function applyHuntGroupEffects(
-  trx: Transaction<Database>,
+  trx: Trx,
   number: Pick<NumberRow, "number" | "site_id" | "owner_id" | "main_number">,
   effects: readonly SideEffect[],
   now: Date,

@@ -1,9 +1,7 @@
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type pg from "pg";
+import type { Db } from "./database.js";
 import { historySnapshotSql } from "./numbers.js";
-import type { Database } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * Expiry sweeps: one statement per batch changes the due numbers, writes their history and (for

@@ -1,12 +1,12 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { Database, NumberRow, TransitionRow } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from "kysely";
+import type { Action, HistoryAction, TransitionOutcome } from "../lifecycle/states.js";
+import type { Db, Trx } from "./database.js";
+import type { NumberRow, TransitionRow } from "./tables.js";
 
 export interface NewTransition {
   id: string;
   number: string;
-  action: string;
+  action: Action;
   request: Record<string, unknown>;
   actor: string;
   requestedAt: Date;
@@ -17,7 +17,7 @@ export function toTransitionView(row: TransitionRow) {
     id: row.id,
     number: row.number,
     action: row.action,
-    status: row.status as "pending" | "applied" | "rejected",
+    status: row.status,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
     requestedAt: row.requested_at.toISOString(),
     finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
@@ -30,7 +30,7 @@ export function toTransitionView(row: TransitionRow) {
  * Records new transitions and marks their numbers pending, in one statement: a number is never
  * pending without its transition row, nor the other way round.
  */
-export async function insertPendingTransitions(trx: Transaction<Database>, transitions: NewTransition[]) {
+export async function insertPendingTransitions(trx: Trx, transitions: NewTransition[]) {
   if (transitions.length === 0) return;
   await trx
     .with("inserted", (db) =>
@@ -71,7 +71,7 @@ export async function findTransition(db: Db, id: string): Promise<TransitionRow 
  * already finished it (a redelivered job).
  */
 export async function lockPendingWithNumber(
-  trx: Transaction<Database>,
+  trx: Trx,
   id: string,
 ): Promise<{ transition: TransitionRow; number: NumberRow } | null> {
   const row = await trx
@@ -135,7 +135,7 @@ export async function lockPendingWithNumber(
 export interface HistoryEntry {
   number: string;
   at: Date;
-  action: string;
+  action: HistoryAction;
   actor: string;
   remark: string | null;
   transitionId: string | null;
@@ -156,10 +156,10 @@ const historyValues = (entry: HistoryEntry) => ({
 
 /** Finishes a transition and, when it changed the number, writes its history entry in the same statement. */
 export async function finishTransition(
-  trx: Transaction<Database>,
+  trx: Trx,
   id: string,
   outcome: {
-    status: "applied" | "rejected";
+    status: TransitionOutcome;
     before: unknown;
     after: unknown;
     errorCode?: string;
@@ -197,7 +197,7 @@ export async function finishTransition(
  * the reconciler hands them over again (a wiped Redis or a lost job). Claims them by moving
  * `enqueued_at`, so two schedulers running at once do not both take the same rows.
  */
-export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: number, limit: number) {
+export async function claimStalePending(db: Db, olderThanSeconds: number, limit: number) {
   const rows = await db
     .updateTable("transitions")
     .set({ enqueued_at: sql<Date>`now()` })
@@ -252,7 +252,7 @@ export async function findIdempotencyKey(db: Db, apiKeyId: string, key: string, 
  * the primary key and fails with 23505; the caller then answers from the winner's row.
  */
 export async function saveIdempotencyKey(
-  trx: Transaction<Database>,
+  trx: Trx,
   entry: {
     apiKeyId: string;
     key: string;

@@ -1,5 +1,4 @@
-import type { NoticeKind } from "../db/notices.js";
-import { NOTICE_DAYS } from "../lifecycle/states.js";
+import { NOTICE_DAYS, type NoticeKind } from "../lifecycle/states.js";
 
 /** Pure: what an e-mail says. No I/O, no clock; the caller passes everything in. */
 

@@ -1,11 +1,11 @@
-import type { Transaction } from "kysely";
+import type { Trx } from "../db/database.js";
 import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
-import type { Database } from "../db/tables.js";
 import { finishTransition, lockPendingWithNumber, toTransitionView } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { decide } from "../lifecycle/decide.js";
 import type { NumberChange } from "../lifecycle/number-state.js";
+import type { TransitionOutcome } from "../lifecycle/states.js";
 import { loadDecisionContext } from "./decision-context.js";
 import { fromStored, type StoredRequest } from "./transition-request.js";
 import { numberFacts, recordEvents, type WebhookEventType } from "./webhooks.js";
@@ -14,7 +14,7 @@ export type AppliedOutcome = {
   transitionId: string;
   number: string;
   action: string;
-  status: "applied" | "rejected";
+  status: TransitionOutcome;
   requestedAt: Date;
   finishedAt: Date;
 };
@@ -66,7 +66,7 @@ export async function applyTransitions(
  * history entry, its webhook event and the outcome, lift the pending marker.
  */
 async function applyPending(
-  trx: Transaction<Database>,
+  trx: Trx,
   deps: Dependencies,
   transitionId: string,
   events: TransitionEvents,
@@ -143,7 +143,7 @@ class TransitionEvents {
     this.byType.set(type, events);
   }
 
-  async record(trx: Transaction<Database>, at: Date) {
+  async record(trx: Trx, at: Date) {
     for (const [type, events] of this.byType) await recordEvents(trx, type, events, at);
   }
 }

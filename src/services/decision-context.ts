@@ -1,7 +1,6 @@
-import type { Transaction } from "kysely";
 import type { Config } from "../config.js";
+import type { Trx } from "../db/database.js";
 import { loadSiteFacts } from "../db/sites.js";
-import type { Database } from "../db/tables.js";
 import type { DecisionContext, NumberSnapshot, TransitionRequest } from "../lifecycle/number-state.js";
 import type { Action } from "../lifecycle/states.js";
 
@@ -10,7 +9,7 @@ const SITE_ACTIONS: ReadonlySet<Action> = new Set(["allocate", "assign", "activa
 
 /** Gathers what decide() needs beyond the number row, inside the caller's transaction. */
 export async function loadDecisionContext(
-  trx: Transaction<Database>,
+  trx: Trx,
   number: NumberSnapshot,
   request: TransitionRequest,
   config: Pick<Config, "cooldownDays" | "lockPeriodDays">,
@@ -27,9 +26,7 @@ export async function loadDecisionContext(
       .select(["id", "kind", "partner_id"])
       .where("id", "=", request.ownerId)
       .executeTakeFirst();
-    context.requestedOwner = owner
-      ? { id: owner.id, kind: owner.kind as "customer" | "partner", partnerId: owner.partner_id }
-      : null;
+    context.requestedOwner = owner ? { id: owner.id, kind: owner.kind, partnerId: owner.partner_id } : null;
   }
   const inUsableState = number.state === "available" || number.state === "reserved";
   if (number.siteId && inUsableState && SITE_ACTIONS.has(request.action)) {

@@ -4,12 +4,12 @@ import {
   lockPendingBatch,
   markSent,
   type NoticeFilter,
-  type NoticeKind,
   pendingBatchIds,
   recordSendFailure,
   toNoticeView,
 } from "../db/notices.js";
 import type { Dependencies } from "../dependencies.js";
+import type { NoticeKind } from "../lifecycle/states.js";
 import { renderNoticeMail } from "../mail/templates.js";
 import { mailTransport } from "../mail/transport.js";
 import { withTimeout } from "../queues.js";
@@ -79,7 +79,7 @@ export async function sendNoticeEmail(
       const first = rows[0];
       if (!first) return { sent: 0 };
       const mail = renderNoticeMail(
-        rows.map((row) => ({ kind: row.kind as NoticeKind, number: row.number, expiresAt: row.expires_at })),
+        rows.map((row) => ({ kind: row.kind, number: row.number, expiresAt: row.expires_at })),
       );
       const sentAt = deps.clock.now();
       const { destination } = await mailTransport(deps.config).send({

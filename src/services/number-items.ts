@@ -1,7 +1,7 @@
-import type { Kysely } from "kysely";
 import { z } from "zod";
+import type { Db } from "../db/database.js";
 import { findSites } from "../db/sites.js";
-import type { Database, NewNumberRow } from "../db/tables.js";
+import type { NewNumberRow } from "../db/tables.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
 import { CAPABILITIES } from "../lifecycle/states.js";
 
@@ -79,7 +79,7 @@ export function checkItem(
  * must be that operator (else `not_at_site`). Fills in `partnerId` on the accepted items.
  */
 export async function checkItemSites(
-  db: Kysely<Database>,
+  db: Db,
   accepted: { index: number; item: NumberItem & { number: string } }[],
   refusals: ItemRefusal[],
 ) {

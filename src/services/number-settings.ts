@@ -1,7 +1,8 @@
 import { randomBytes, type ScryptOptions, scrypt } from "node:crypto";
-import { sql, type Transaction } from "kysely";
+import { sql } from "kysely";
+import type { Trx } from "../db/database.js";
 import { lockNumber, toNumberView } from "../db/numbers.js";
-import type { Database, NumberUpdate } from "../db/tables.js";
+import type { NumberUpdate } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { type Principal, requireWriter } from "./principal.js";
@@ -61,7 +62,7 @@ async function changeInService(
   return toNumberView(row);
 }
 
-function write(trx: Transaction<Database>, number: string, update: NumberUpdate, now: Date) {
+function write(trx: Trx, number: string, update: NumberUpdate, now: Date) {
   return trx
     .updateTable("numbers")
     .set({ ...update, updated_at: now, version: sql<number>`version + 1` })

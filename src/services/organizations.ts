@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { Db } from "../db/database.js";
 import {
   findOrganization,
   insertApiKey,
@@ -11,8 +12,6 @@ import {
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import type { Role } from "../lifecycle/states.js";
-
-type Db = Dependencies["db"];
 
 /** API keys are 256 random bits, so a plain SHA-256 is a safe hash to store (no slow KDF needed). */
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");

@@ -10,7 +10,7 @@ import {
   sortKeyText,
 } from "../db/search.js";
 import type { Dependencies } from "../dependencies.js";
-import { CAPABILITIES, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
+import { CAPABILITIES, NUMBER_STATUSES, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
 import type { Principal } from "./principal.js";
 import { decodeCursor, encodeCursor } from "./search-cursor.js";
 
@@ -46,7 +46,7 @@ export const searchQuerySchema = z.strictObject({
   cursor: z.string().max(2000).optional(),
   sort: z.enum(SORT_VALUES).default("number"),
   state: z.enum(STATES).optional(),
-  status: z.enum(["pending", ...STATES]).optional(),
+  status: z.enum(NUMBER_STATUSES).optional(),
   q: pattern.optional(),
   sku: text.optional(),
   vendor: text.optional(),

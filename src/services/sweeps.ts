@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import type { Db } from "../db/database.js";
 import { recordLockNotices, recordReservationNotices } from "../db/notices.js";
 import { endCooldowns, expireLocks, expireReservations, withSweepLock } from "../db/sweeps.js";
-import type { Database } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { addDays } from "../lifecycle/periods.js";
 import { NOTICE_DAYS } from "../lifecycle/states.js";
@@ -92,7 +91,7 @@ async function sweepOnce(deps: Dependencies, options: SweepOptions): Promise<Swe
  */
 async function applySweeps(
   deps: Dependencies,
-  db: Kysely<Database> | Transaction<Database>,
+  db: Db,
   at: Date,
   batchSize: number,
   dryRun: boolean,

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Transaction } from "kysely";
+import type { Trx } from "../db/database.js";
 import { lockNumber, toSnapshot } from "../db/numbers.js";
 import { inScope } from "../db/scope.js";
 import { occupiesSiteOperatedBy } from "../db/sites.js";
-import type { Database, NumberRow } from "../db/tables.js";
+import type { NumberRow } from "../db/tables.js";
 import {
   findIdempotencyKey,
   findTransition,
@@ -15,7 +15,7 @@ import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { decide } from "../lifecycle/decide.js";
 import { addDays } from "../lifecycle/periods.js";
-import type { Action, DeleteReason } from "../lifecycle/states.js";
+import type { Action, DeleteReason, TransitionStatus } from "../lifecycle/states.js";
 import { TRANSITION_JOB_OPTIONS, withTimeout } from "../queues.js";
 import { loadDecisionContext } from "./decision-context.js";
 import { mayRequest, type Principal } from "./principal.js";
@@ -37,7 +37,7 @@ export interface AcceptedTransition {
   id: string;
   number: string;
   action: string;
-  status: "pending" | "applied" | "rejected";
+  status: TransitionStatus;
   requestedAt: string;
 }
 
@@ -132,11 +132,7 @@ export function refuseIfPending(row: NumberRow) {
 }
 
 /** A partner may name itself or its own customers as owner; a customer only itself. */
-async function ensureOwnerVisible(
-  trx: Transaction<Database>,
-  principal: Principal,
-  ownerId: string | undefined,
-) {
+async function ensureOwnerVisible(trx: Trx, principal: Principal, ownerId: string | undefined) {
   if (!ownerId || principal.scope.kind === "all") return;
   const scope = principal.scope;
   const owner = await trx

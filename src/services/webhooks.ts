@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Transaction } from "kysely";
+import type { Trx } from "../db/database.js";
 import { toNoticeView } from "../db/notices.js";
-import type { Database, NoticeRow, NumberRow } from "../db/tables.js";
+import type { NoticeRow, NumberRow } from "../db/tables.js";
 import {
   findWebhook,
   insertEventsWithDeliveries,
@@ -13,6 +13,7 @@ import {
 } from "../db/webhooks.js";
 import type { Dependencies } from "../dependencies.js";
 import { notFound } from "../error-codes.js";
+import type { NoticeOutcome } from "../lifecycle/states.js";
 import { noticesTotal } from "../metrics.js";
 import { type Principal, requireWriter } from "./principal.js";
 import { assertWebhookUrlAllowed } from "./webhook-url.js";
@@ -32,7 +33,7 @@ export type { NumberFacts };
  * scheduler's dispatcher hands the deliveries to the `webhooks` queue.
  */
 export async function recordEvents(
-  trx: Transaction<Database>,
+  trx: Trx,
   type: WebhookEventType,
   events: { data: unknown; facts: NumberFacts }[],
   at: Date,
@@ -59,8 +60,8 @@ export function numberFacts(...rows: Pick<NumberRow, "number" | "owner_id" | "pa
  * in the transaction that marks them, to the webhooks that can see each number.
  */
 export async function recordNoticeOutcome(
-  trx: Transaction<Database>,
-  outcome: "sent" | "failed",
+  trx: Trx,
+  outcome: NoticeOutcome,
   notices: NoticeRow[],
   at: Date,
 ): Promise<number> {
@@ -152,7 +153,7 @@ export async function listWebhookDeliveries(
   return rows.map((row) => ({
     eventId: row.event_id,
     type: row.type as WebhookEventType,
-    status: row.status as "pending" | "delivered" | "failed",
+    status: row.status,
     attempts: row.attempts,
     lastStatusCode: row.last_status_code,
     lastError: row.last_error,

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { NOTICE_KINDS, NOTICE_STATUSES } from "../../db/notices.js";
 import type { Dependencies } from "../../dependencies.js";
+import { NOTICE_KINDS, NOTICE_STATUSES } from "../../lifecycle/states.js";
 import { getNotices } from "../../services/notices.js";
 import { parsePathNumber } from "../../services/numbers.js";
 import type { App } from "../app.js";

@@ -7,6 +7,7 @@ import {
   REQUEST_ACTIONS,
   SUBSCRIPTION_EVENTS,
   type SubscriptionEventType,
+  TRANSITION_STATUSES,
 } from "../../lifecycle/states.js";
 import { parsePathNumber } from "../../services/numbers.js";
 import { reportSubscriptionEvent } from "../../services/subscriptions.js";
@@ -30,7 +31,7 @@ const acceptedSchema = z.object({
   id: z.string(),
   number: z.string(),
   action: z.string(),
-  status: z.enum(["pending", "applied", "rejected"]),
+  status: z.enum(TRANSITION_STATUSES),
   requestedAt: z.string(),
 });
 

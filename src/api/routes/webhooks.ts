@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
+import { DELIVERY_STATUSES } from "../../lifecycle/states.js";
 import {
   createWebhook,
   deleteWebhook,
@@ -23,7 +24,7 @@ const webhookSchema = z.object({
 const deliverySchema = z.object({
   eventId: z.string(),
   type: z.enum(WEBHOOK_EVENTS),
-  status: z.enum(["pending", "delivered", "failed"]),
+  status: z.enum(DELIVERY_STATUSES),
   attempts: z.number().int(),
   lastStatusCode: z.number().int().nullable(),
   lastError: z.string().nullable(),
