@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { type BacklogRow, findBacklog } from "./db/backlog.js";
 import type { Dependencies } from "./dependencies.js";
 import { withTimeout } from "./queues.js";
 
@@ -126,27 +126,13 @@ new Gauge({
   },
 });
 
-interface BacklogRow {
-  kind: string;
-  count: string;
-  oldest: Date | null;
-}
 let backlogRead: { at: number; rows: Promise<BacklogRow[]> } | null = null;
 
 /** Both backlog gauges collect concurrently on one scrape; they share one query. */
 function readBacklog(source: Watched): Promise<BacklogRow[]> {
   const at = Date.now();
   if (backlogRead && at - backlogRead.at < 1_000) return backlogRead.rows;
-  const rows = withTimeout(
-    sql<BacklogRow>`
-      SELECT 'transitions' AS kind, count(*) AS count, min(pending_since) AS oldest
-        FROM numbers WHERE pending_transition_id IS NOT NULL
-      UNION ALL
-      SELECT 'webhook_deliveries', count(*), min(created_at)
-        FROM webhook_deliveries WHERE status = 'pending'`.execute(source.db),
-    SCRAPE_TIMEOUT_MS,
-    "backlog gauges",
-  ).then((result) => result.rows);
+  const rows = withTimeout(findBacklog(source.db), SCRAPE_TIMEOUT_MS, "backlog gauges");
   rows.catch((error) => source.log.debug({ err: error }, "backlog gauges unavailable"));
   backlogRead = { at, rows };
   return rows;

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Database } from "./tables.js";
 
@@ -29,4 +29,9 @@ export function createDatabase(options: DatabaseOptions): { db: Db; pool: pg.Poo
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+}
+
+/** One round trip to Postgres: resolves when it answers. */
+export async function ping(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
 }

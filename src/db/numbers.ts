@@ -163,6 +163,53 @@ export async function insertNumbers(db: Db, rows: NewNumberRow[]): Promise<Numbe
   return db.insertInto("numbers").values(rows).returningAll().execute();
 }
 
+/** Changes columns of a number outside its life-cycle (settings, PIN), as one more version of it. */
+export async function updateNumber(
+  db: Db,
+  number: string,
+  update: NumberUpdate,
+  now: Date,
+): Promise<NumberRow> {
+  return db
+    .updateTable("numbers")
+    .set({ ...update, updated_at: now, version: sql<number>`version + 1` })
+    .where("number", "=", number)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * The assigned numbers of a subscription in the key's scope (or those of `listed`), locked until
+ * the transaction ends, in number order.
+ */
+export async function lockSubscriptionNumbers(
+  trx: Trx,
+  subscriptionId: string,
+  scope: Scope,
+  listed: string[] | undefined,
+) {
+  let query = trx
+    .selectFrom("numbers")
+    .select(["number", "pending_transition_id", "pending_action"])
+    .where("subscription_id", "=", subscriptionId)
+    .where("state", "=", "assigned")
+    .where(inScope(scope))
+    .orderBy("number")
+    .forUpdate();
+  if (listed) query = query.where("number", "=", sql<string>`ANY(${listed}::text[])`);
+  return query.execute();
+}
+
+/** Who holds each of `numbers` and whose inventory it is in (for deciding who may hear of it). */
+export async function findHolders(db: Db, numbers: string[]) {
+  if (numbers.length === 0) return [];
+  return db
+    .selectFrom("numbers")
+    .select(["number", "owner_id", "partner_id"])
+    .where("number", "=", sql<string>`ANY(${numbers}::text[])`)
+    .execute();
+}
+
 /** Writes a decided change (or none) and lifts the pending marker, in the caller's transaction. */
 export async function finishPending(
   trx: Trx,

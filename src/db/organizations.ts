@@ -1,4 +1,5 @@
-import type { OrganizationKind, Role } from "../lifecycle/states.js";
+import { sql } from "kysely";
+import type { OrganizationKind } from "../lifecycle/states.js";
 import type { Db } from "./database.js";
 import type { OrganizationRow } from "./tables.js";
 
@@ -54,6 +55,18 @@ export async function findOrganization(db: Db, id: string): Promise<Organization
   return row ? toOrganization(row) : null;
 }
 
+/** The organisations among `ids` that exist, by id. */
+export async function findOrganizations(db: Db, ids: readonly string[]): Promise<Map<string, Organization>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("organizations")
+    .selectAll()
+    .where("id", "=", sql<string>`ANY(${unique}::uuid[])`)
+    .execute();
+  return new Map(rows.map((row) => [row.id, toOrganization(row)]));
+}
+
 export async function updateOrganization(
   db: Db,
   id: string,
@@ -67,49 +80,4 @@ export async function updateOrganization(
     .returningAll()
     .executeTakeFirst();
   return row ? toOrganization(row) : null;
-}
-
-export interface ApiKeyRecord {
-  id: string;
-  role: Role;
-  organizationId: string | null;
-  organizationKind: OrganizationKind | null;
-}
-
-export async function insertApiKey(
-  db: Db,
-  key: { id: string; keyHash: string; role: Role; organizationId: string | null },
-) {
-  await db
-    .insertInto("api_keys")
-    .values({ id: key.id, key_hash: key.keyHash, role: key.role, organization_id: key.organizationId })
-    .onConflict((conflict) =>
-      conflict
-        .column("key_hash")
-        .doUpdateSet({ role: key.role, organization_id: key.organizationId, revoked_at: null }),
-    )
-    .execute();
-}
-
-export async function findApiKey(db: Db, keyHash: string): Promise<ApiKeyRecord | null> {
-  const row = await db
-    .selectFrom("api_keys")
-    .leftJoin("organizations", "organizations.id", "api_keys.organization_id")
-    .select(["api_keys.id", "api_keys.role", "api_keys.organization_id", "organizations.kind"])
-    .where("api_keys.key_hash", "=", keyHash)
-    .where("api_keys.revoked_at", "is", null)
-    .executeTakeFirst();
-  return row
-    ? { id: row.id, role: row.role, organizationId: row.organization_id, organizationKind: row.kind }
-    : null;
-}
-
-export async function revokeApiKey(db: Db, id: string, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable("api_keys")
-    .set({ revoked_at: now })
-    .where("id", "=", id)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
 }

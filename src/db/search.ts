@@ -269,10 +269,3 @@ export function selectMatching(
 /** The sort key of a row as Postgres text, which casts back to the same value without loss. */
 export const sortKeyText = (sort: NumberSort) =>
   sql<string | null>`(${sortExpression(sort)})::text`.as("sort_key");
-
-/** Organisation names for showing owners in an export; ids without a row are left out. */
-export async function organizationNames(db: Db, ids: string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom("organizations").select(["id", "name"]).where("id", "in", ids).execute();
-  return new Map(rows.map((row) => [row.id, row.name]));
-}

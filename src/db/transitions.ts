@@ -1,6 +1,7 @@
 import { sql } from "kysely";
-import type { Action, HistoryAction, TransitionOutcome } from "../lifecycle/states.js";
+import type { Action, TransitionOutcome } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
+import { type HistoryEntry, historyValues } from "./history.js";
 import type { NumberRow, TransitionRow } from "./tables.js";
 
 export interface NewTransition {
@@ -64,6 +65,18 @@ export async function insertPendingTransitions(trx: Trx, transitions: NewTransit
 
 export async function findTransition(db: Db, id: string): Promise<TransitionRow | null> {
   return (await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+}
+
+/** The transitions among `ids`, in the order of their numbers: the order a batch locks them in. */
+export async function inNumberOrder(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("transitions")
+    .select("id")
+    .where("id", "=", sql<string>`ANY(${ids}::uuid[])`)
+    .orderBy("number")
+    .execute();
+  return rows.map((row) => row.id);
 }
 
 /**
@@ -132,28 +145,6 @@ export async function lockPendingWithNumber(
   };
 }
 
-export interface HistoryEntry {
-  number: string;
-  at: Date;
-  action: HistoryAction;
-  actor: string;
-  remark: string | null;
-  transitionId: string | null;
-  before: unknown;
-  after: unknown;
-}
-
-const historyValues = (entry: HistoryEntry) => ({
-  number: entry.number,
-  at: entry.at,
-  action: entry.action,
-  actor: entry.actor,
-  remark: entry.remark,
-  transition_id: entry.transitionId,
-  before: JSON.stringify(entry.before),
-  after: JSON.stringify(entry.after),
-});
-
 /** Finishes a transition and, when it changed the number, writes its history entry in the same statement. */
 export async function finishTransition(
   trx: Trx,
@@ -215,71 +206,4 @@ export async function claimStalePending(db: Db, olderThanSeconds: number, limit:
     .returning(["id"])
     .execute();
   return rows.map((row) => row.id);
-}
-
-export async function listHistory(db: Db, number: string) {
-  const rows = await db
-    .selectFrom("number_history")
-    .selectAll()
-    .where("number", "=", number)
-    .orderBy("id")
-    .execute();
-  return rows.map((row) => ({
-    at: row.at.toISOString(),
-    action: row.action,
-    actor: row.actor,
-    remark: row.remark,
-    transitionId: row.transition_id,
-    before: row.before as Record<string, unknown> | null,
-    after: row.after as Record<string, unknown>,
-  }));
-}
-
-export async function findIdempotencyKey(db: Db, apiKeyId: string, key: string, notBefore: Date) {
-  return (
-    (await db
-      .selectFrom("idempotency_keys")
-      .selectAll()
-      .where("api_key_id", "=", apiKeyId)
-      .where("key", "=", key)
-      .where("created_at", ">=", notBefore)
-      .executeTakeFirst()) ?? null
-  );
-}
-
-/**
- * Records the key with the transition it produced. A concurrent request with the same key hits
- * the primary key and fails with 23505; the caller then answers from the winner's row.
- */
-export async function saveIdempotencyKey(
-  trx: Trx,
-  entry: {
-    apiKeyId: string;
-    key: string;
-    requestHash: string;
-    transitionId: string;
-    createdAt: Date;
-    notBefore: Date;
-  },
-) {
-  await trx
-    .deleteFrom("idempotency_keys")
-    .where("api_key_id", "=", entry.apiKeyId)
-    .where("key", "=", entry.key)
-    .where("created_at", "<", entry.notBefore)
-    .execute();
-  await trx
-    .insertInto("idempotency_keys")
-    .values({
-      api_key_id: entry.apiKeyId,
-      key: entry.key,
-      request_hash: entry.requestHash,
-      transition_id: entry.transitionId,
-      created_at: entry.createdAt,
-    })
-    .execute();
-}
-
-export async function deleteExpiredIdempotencyKeys(db: Db, before: Date) {
-  await db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
 }

@@ -1,7 +1,12 @@
 import type { Trx } from "../db/database.js";
 import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
-import { finishTransition, lockPendingWithNumber, toTransitionView } from "../db/transitions.js";
+import {
+  finishTransition,
+  inNumberOrder,
+  lockPendingWithNumber,
+  toTransitionView,
+} from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { decide } from "../lifecycle/decide.js";
 import type { NumberChange } from "../lifecycle/number-state.js";
@@ -47,15 +52,10 @@ export async function applyTransitions(
   transitionIds: string[],
 ): Promise<Map<string, AppliedOutcome | null>> {
   return deps.db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom("transitions")
-      .select(["id", "number"])
-      .where("id", "in", transitionIds)
-      .orderBy("number")
-      .execute();
     const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
     const events = new TransitionEvents();
-    for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id, events));
+    for (const id of await inNumberOrder(trx, transitionIds))
+      outcomes.set(id, await applyPending(trx, deps, id, events));
     await events.record(trx, deps.clock.now());
     return outcomes;
   });

@@ -1,5 +1,6 @@
 import type { Config } from "../config.js";
 import type { Trx } from "../db/database.js";
+import { findOrganization } from "../db/organizations.js";
 import { loadSiteFacts } from "../db/sites.js";
 import type { DecisionContext, NumberSnapshot, TransitionRequest } from "../lifecycle/number-state.js";
 import type { Action } from "../lifecycle/states.js";
@@ -21,12 +22,8 @@ export async function loadDecisionContext(
     lockPeriodDays: config.lockPeriodDays,
   };
   if (request.ownerId) {
-    const owner = await trx
-      .selectFrom("organizations")
-      .select(["id", "kind", "partner_id"])
-      .where("id", "=", request.ownerId)
-      .executeTakeFirst();
-    context.requestedOwner = owner ? { id: owner.id, kind: owner.kind, partnerId: owner.partner_id } : null;
+    const owner = await findOrganization(trx, request.ownerId);
+    context.requestedOwner = owner ? { id: owner.id, kind: owner.kind, partnerId: owner.partnerId } : null;
   }
   const inUsableState = number.state === "available" || number.state === "reserved";
   if (number.siteId && inUsableState && SITE_ACTIONS.has(request.action)) {

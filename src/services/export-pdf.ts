@@ -2,14 +2,9 @@ import { Readable } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import PDFDocument from "pdfkit";
 import { type NumberView, toNumberView } from "../db/numbers.js";
+import { findOrganizations } from "../db/organizations.js";
 import type { Scope } from "../db/scope.js";
-import {
-  type NumberFilters,
-  type NumberSort,
-  organizationNames,
-  selectMatching,
-  sortKeyText,
-} from "../db/search.js";
+import { type NumberFilters, type NumberSort, selectMatching, sortKeyText } from "../db/search.js";
 import type { Dependencies } from "../dependencies.js";
 import { exportFilename } from "./export-csv.js";
 import type { Principal } from "./principal.js";
@@ -131,7 +126,8 @@ async function* renderPdf(
     const unknown = [...new Set(batch.views.map((view) => view.ownerId))].filter(
       (id): id is string => !!id && !owners.has(id),
     );
-    for (const [id, name] of await organizationNames(deps.db, unknown)) owners.set(id, name);
+    for (const [id, organization] of await findOrganizations(deps.db, unknown))
+      owners.set(id, organization.name);
     for (const view of batch.views) {
       if (y + ROW_HEIGHT > doc.page.height - 40) startPage();
       drawRow(cells(view, owners));

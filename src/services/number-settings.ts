@@ -1,7 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt } from "node:crypto";
-import { sql } from "kysely";
-import type { Trx } from "../db/database.js";
-import { lockNumber, toNumberView } from "../db/numbers.js";
+import { lockNumber, toNumberView, updateNumber } from "../db/numbers.js";
 import type { NumberUpdate } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
@@ -57,18 +55,9 @@ async function changeInService(
         "invalid_state",
         `Cannot change the ${what} of a number that is ${current.state}; it must be assigned (active).`,
       );
-    return write(trx, number, update, now);
+    return updateNumber(trx, number, update, now);
   });
   return toNumberView(row);
-}
-
-function write(trx: Trx, number: string, update: NumberUpdate, now: Date) {
-  return trx
-    .updateTable("numbers")
-    .set({ ...update, updated_at: now, version: sql<number>`version + 1` })
-    .where("number", "=", number)
-    .returningAll()
-    .executeTakeFirstOrThrow();
 }
 
 export async function updateSettings(

@@ -1,3 +1,4 @@
+import { insertHistory, listHistory } from "../db/history.js";
 import {
   existingNumbers,
   findNumber,
@@ -6,7 +7,7 @@ import {
   toNumberView,
   toSnapshot,
 } from "../db/numbers.js";
-import { listHistory } from "../db/transitions.js";
+import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
@@ -107,21 +108,19 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
         trx,
         accepted.map(({ item }) => toNumberRow(item, now)),
       );
-      await trx
-        .insertInto("number_history")
-        .values(
-          inserted.map((row) => ({
-            number: row.number,
-            at: now,
-            action: "add",
-            actor: principal.actor,
-            remark: row.lock_remark,
-            transition_id: null,
-            before: null,
-            after: JSON.stringify(historySnapshot(toSnapshot(row))),
-          })),
-        )
-        .execute();
+      await insertHistory(
+        trx,
+        inserted.map((row) => ({
+          number: row.number,
+          at: now,
+          action: "add",
+          actor: principal.actor,
+          remark: row.lock_remark,
+          transitionId: null,
+          before: null,
+          after: historySnapshot(toSnapshot(row)),
+        })),
+      );
       return inserted;
     });
     const order = new Map(accepted.map(({ item }, position) => [item.number, position]));
@@ -148,15 +147,9 @@ async function checkPartners(
     ...new Set(accepted.map(({ item }) => item.partnerId).filter((id): id is string => !!id)),
   ];
   if (partnerIds.length === 0) return;
-  const partners = await deps.db
-    .selectFrom("organizations")
-    .select("id")
-    .where("id", "in", partnerIds)
-    .where("kind", "=", "partner")
-    .execute();
-  const known = new Set(partners.map((partner) => partner.id));
+  const organizations = await findOrganizations(deps.db, partnerIds);
   for (const { index, item } of accepted)
-    if (item.partnerId && !known.has(item.partnerId))
+    if (item.partnerId && organizations.get(item.partnerId)?.kind !== "partner")
       refusals.push({
         index,
         number: item.number,

@@ -1,12 +1,11 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { insertApiKey, revokeApiKey } from "../db/api-keys.js";
 import type { Db } from "../db/database.js";
 import {
   findOrganization,
-  insertApiKey,
   insertOrganization,
   type Organization,
   type OrganizationFields,
-  revokeApiKey,
   updateOrganization,
 } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";

@@ -1,4 +1,5 @@
-import { claimStalePending, deleteExpiredIdempotencyKeys } from "../db/transitions.js";
+import { deleteExpiredIdempotencyKeys } from "../db/idempotency-keys.js";
+import { claimStalePending } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { addDays } from "../lifecycle/periods.js";
 import { enqueueTransitions } from "./transitions.js";

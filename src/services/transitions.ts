@@ -1,16 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Trx } from "../db/database.js";
-import { lockNumber, toSnapshot } from "../db/numbers.js";
-import { inScope } from "../db/scope.js";
+import { findIdempotencyKey, saveIdempotencyKey } from "../db/idempotency-keys.js";
+import { findNumber, lockNumber, toSnapshot } from "../db/numbers.js";
+import { findOrganization } from "../db/organizations.js";
 import { occupiesSiteOperatedBy } from "../db/sites.js";
 import type { NumberRow } from "../db/tables.js";
-import {
-  findIdempotencyKey,
-  findTransition,
-  insertPendingTransitions,
-  saveIdempotencyKey,
-  toTransitionView,
-} from "../db/transitions.js";
+import { findTransition, insertPendingTransitions, toTransitionView } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { decide } from "../lifecycle/decide.js";
@@ -135,16 +130,12 @@ export function refuseIfPending(row: NumberRow) {
 async function ensureOwnerVisible(trx: Trx, principal: Principal, ownerId: string | undefined) {
   if (!ownerId || principal.scope.kind === "all") return;
   const scope = principal.scope;
-  const owner = await trx
-    .selectFrom("organizations")
-    .select(["id", "partner_id"])
-    .where("id", "=", ownerId)
-    .executeTakeFirst();
+  const owner = await findOrganization(trx, ownerId);
   const visible =
     owner &&
     (scope.kind === "partner"
       ? owner.id === scope.partnerId ||
-        owner.partner_id === scope.partnerId ||
+        owner.partnerId === scope.partnerId ||
         // An operator acts for the occupiers of its sites (site telephony, seed 002).
         (await occupiesSiteOperatedBy(trx, owner.id, scope.partnerId))
       : owner.id === scope.organizationId);
@@ -212,12 +203,7 @@ export async function enqueueTransitions(deps: Dependencies, ids: string[]): Pro
 export async function getTransition(deps: Dependencies, principal: Principal, id: string) {
   const row = await findTransition(deps.db, id);
   if (!row) throw notFound(`Transition ${id}`);
-  const visible = await deps.db
-    .selectFrom("numbers")
-    .select("number")
-    .where("number", "=", row.number)
-    .where(inScope(principal.scope))
-    .executeTakeFirst();
+  const visible = await findNumber(deps.db, row.number, principal.scope);
   // A transition is visible when its number is, or when this key asked for it.
   if (!visible && row.actor !== principal.actor) throw notFound(`Transition ${id}`);
   return toTransitionView(row);

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Trx } from "../db/database.js";
 import { toNoticeView } from "../db/notices.js";
+import { findHolders } from "../db/numbers.js";
 import type { NoticeRow, NumberRow } from "../db/tables.js";
 import {
   findWebhook,
@@ -66,11 +67,7 @@ export async function recordNoticeOutcome(
   at: Date,
 ): Promise<number> {
   if (notices.length === 0) return 0;
-  const numbers = await trx
-    .selectFrom("numbers")
-    .select(["number", "owner_id", "partner_id"])
-    .where("number", "in", [...new Set(notices.map((notice) => notice.number))])
-    .execute();
+  const numbers = await findHolders(trx, [...new Set(notices.map((notice) => notice.number))]);
   const byNumber = new Map(numbers.map((row) => [row.number, row]));
   // Counted before the commit: a rolled-back send (rare) is counted once too often.
   for (const notice of notices) noticesTotal.inc({ kind: notice.kind, outcome });
