@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { sweepReportView } from "./api/views.js";
 import { closeDependencies, createDependencies, createLogger, migrate, startServices } from "./bootstrap.js";
 import { importCommand } from "./cli-import.js";
 import { parseConfig } from "./config.js";
@@ -41,7 +42,8 @@ const commands: Record<string, Command> = {
     if (at && Number.isNaN(at.getTime()))
       throw new UsageError(`--at "${values.at}" is not an ISO-8601 instant`);
     // Notice e-mails go to the mail queue; a running worker sends them.
-    console.log(JSON.stringify(await runSweeps(deps, { at, dryRun: values["dry-run"] }), null, 2));
+    const report = await runSweeps(deps, { at, dryRun: values["dry-run"] });
+    console.log(JSON.stringify(sweepReportView(report), null, 2));
   },
   // Queued for a worker; run here when none takes it (src/cli-import.ts).
   import: importCommand,

@@ -1,6 +1,7 @@
 import cron from "node-cron";
 import * as sweep from "../jobs/sweep.js";
 import type { Dependencies } from "../src/dependencies.js";
+import { forgetExpiredIdempotencyKeys } from "../src/services/idempotency.js";
 import { reconcilePendingTransitions } from "../src/services/reconcile.js";
 import { dispatchWebhookDeliveries } from "../src/services/webhook-delivery.js";
 import type { Role } from "./roles.js";
@@ -29,7 +30,10 @@ function every(ms: number, task: () => Promise<unknown>, onError: (error: unknow
 export async function startScheduler(deps: Dependencies): Promise<Role> {
   const stopReconciler = every(
     RECONCILE_EVERY_MS,
-    () => reconcilePendingTransitions(deps),
+    async () => {
+      await reconcilePendingTransitions(deps);
+      await forgetExpiredIdempotencyKeys(deps);
+    },
     (error) => deps.log.warn({ err: error }, "reconcile failed; will retry"),
   );
   const stopSweeps = sweepOnCron(deps);

@@ -1,5 +1,6 @@
 import type { HistoryAction } from "../lifecycle/states.js";
 import type { Db } from "./database.js";
+import type { HistoryRow } from "./tables.js";
 
 export interface HistoryEntry {
   number: string;
@@ -30,20 +31,7 @@ export async function insertHistory(db: Db, entries: HistoryEntry[]): Promise<vo
   await db.insertInto("number_history").values(entries.map(historyValues)).execute();
 }
 
-export async function listHistory(db: Db, number: string) {
-  const rows = await db
-    .selectFrom("number_history")
-    .selectAll()
-    .where("number", "=", number)
-    .orderBy("id")
-    .execute();
-  return rows.map((row) => ({
-    at: row.at.toISOString(),
-    action: row.action,
-    actor: row.actor,
-    remark: row.remark,
-    transitionId: row.transition_id,
-    before: row.before as Record<string, unknown> | null,
-    after: row.after as Record<string, unknown>,
-  }));
+/** A number's history, oldest first. */
+export async function listHistory(db: Db, number: string): Promise<HistoryRow[]> {
+  return db.selectFrom("number_history").selectAll().where("number", "=", number).orderBy("id").execute();
 }

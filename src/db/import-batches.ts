@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Db } from "./database.js";
-import { historySnapshotSql } from "./numbers.js";
+import { historySnapshotSql } from "./number-columns.js";
 import type { NewNumberRow } from "./tables.js";
 
 /**

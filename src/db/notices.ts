@@ -161,18 +161,3 @@ export async function listNotices(db: Db, scope: Scope, filter: NoticeFilter): P
     .limit(filter.limit)
     .execute();
 }
-
-export function toNoticeView(row: NoticeRow) {
-  return {
-    id: row.id,
-    kind: row.kind,
-    number: row.number,
-    expiresAt: row.expires_at.toISOString(),
-    recipient: row.recipient,
-    status: row.status,
-    sentAt: row.sent_at ? row.sent_at.toISOString() : null,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    createdAt: row.created_at.toISOString(),
-  };
-}

@@ -1,12 +1,10 @@
 import { sql } from "kysely";
 import pg from "pg";
 import type { Db } from "./database.js";
+import { isoText as iso } from "./number-columns.js";
 import type { Scope } from "./scope.js";
 import { type NumberFilters, type NumberSort, selectMatching } from "./search.js";
 
-/** An instant as the API writes it (`Date.toISOString()`): UTC, milliseconds, "Z". */
-const iso = (expression: string) =>
-  `to_char((${expression}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const whenReserved = (column: string) => `CASE WHEN numbers.reservation_kind IS NOT NULL THEN ${column} END`;
 const whenLocked = (column: string) => `CASE WHEN numbers.state = 'locked' THEN ${column} END`;
 const whenPending = (column: string) =>

@@ -11,8 +11,8 @@ export interface Organization {
   ownerEmail: string;
   supportEmail: string | null;
   partnerId: string | null;
-  createdAt: string;
-  updatedAt: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export type OrganizationFields = Omit<Organization, "id" | "createdAt" | "updatedAt">;
@@ -26,8 +26,8 @@ export function toOrganization(row: OrganizationRow): Organization {
     ownerEmail: row.owner_email,
     supportEmail: row.support_email,
     partnerId: row.partner_id,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 

@@ -7,7 +7,13 @@ export interface Site {
   id: string;
   name: string;
   operatorId: string;
-  createdAt: string;
+  createdAt: Date;
+}
+
+export interface Occupier {
+  organizationId: string;
+  name: string;
+  addedAt: Date;
 }
 
 export async function insertSite(
@@ -31,7 +37,7 @@ const toSite = (row: { id: string; name: string; operator_id: string; created_at
   id: row.id,
   name: row.name,
   operatorId: row.operator_id,
-  createdAt: row.created_at.toISOString(),
+  createdAt: row.created_at,
 });
 
 /** Sites that exist among `ids`, with their operators (for checking numbers provisioned at them). */
@@ -52,7 +58,7 @@ export async function insertOccupier(db: Db, siteId: string, organizationId: str
   return !!inserted;
 }
 
-export async function listOccupiers(db: Db, siteId: string) {
+export async function listOccupiers(db: Db, siteId: string): Promise<Occupier[]> {
   const rows = await db
     .selectFrom("site_occupiers")
     .innerJoin("organizations", "organizations.id", "site_occupiers.organization_id")
@@ -64,7 +70,7 @@ export async function listOccupiers(db: Db, siteId: string) {
   return rows.map((row) => ({
     organizationId: row.id,
     name: row.name,
-    addedAt: row.created_at.toISOString(),
+    addedAt: row.created_at,
   }));
 }
 

@@ -1,85 +1,76 @@
 import { type RawBuilder, sql } from "kysely";
 import type pg from "pg";
+import { EXPIRIES, type Expiry } from "../lifecycle/expiries.js";
+import type { State } from "../lifecycle/states.js";
 import type { Db } from "./database.js";
-import { historySnapshotSql } from "./numbers.js";
+import { changeSetSql, columnOf, historySnapshotSql } from "./number-columns.js";
 
 /**
  * Expiry sweeps: one statement per batch changes the due numbers, writes their history and (for
  * locks) records the "lock expired" notices, so a crash can never leave a change without its
  * history or its notice. The batch is claimed with `FOR UPDATE SKIP LOCKED` and joined back on
  * `ctid` (joining on `number` gets a plan that reads the whole table per batch, see
- * PERFORMANCE.md); numbers locked by a worker right now, or with a pending transition, are left
- * for the next run.
+ * docs/benchmarks.md#sweeps); numbers locked by a worker right now, or with a pending transition,
+ * are left for the next run. What each expiry does is the pure `EXPIRIES` rule, written as SQL by
+ * `changeSetSql`.
  */
-
-/**
- * Every hold a number can carry, cleared as `returnToInventory` clears them (EMPTY_HOLD), and the
- * last holder's call settings and PIN, as release and deallocate clear them.
- */
-const CLEAR_HOLD = sql.raw(`owner_id = NULL, subscription_id = NULL, end_user_id = NULL,
-  reservation_kind = NULL, reserved_at = NULL, reservation_expires_at = NULL, locked_at = NULL,
-  lock_expires_at = NULL, lock_remark = NULL, deleted_reason = NULL, in_service_since_available = false,
-  settings = '{}', pin_hash = NULL`);
 
 export interface ExpiryBatch {
   at: Date;
   limit: number;
+  cooldownDays: number;
 }
 
 /** Number and the state it went to. */
 export interface ExpiredNumber {
   number: string;
-  state: string;
+  state: State;
 }
 
 /**
- * Reserved numbers whose expiry has passed go back to inventory: to cooldown (until
- * `cooldownUntil`) when they were in service since last available and cooldown is on, else to
- * available — exactly what the pure `returnToInventory` decides with now = `at`.
+ * The CTEs `due` (the claimed batch), `changed` (the numbers as changed, with the expiry that was
+ * due as `expires_at`) and `history`, for one expiry; the caller adds what follows `changed`.
  */
-export async function expireReservations(
-  db: Db,
-  batch: ExpiryBatch & { cooldownUntil: Date | null },
-): Promise<ExpiredNumber[]> {
-  const coolsDown = sql`n.in_service_since_available AND ${batch.cooldownUntil !== null}::boolean`;
-  const { rows } = await sql<ExpiredNumber>`
+function expiryCtes(expiry: Expiry, batch: ExpiryBatch) {
+  const due = sql.ref(columnOf(expiry.due));
+  // Literals, not parameters: each expiry's partial index (0001) matches `state = 'reserved'` etc.
+  const state = sql.lit(expiry.state);
+  const context = { now: batch.at, cooldownDays: batch.cooldownDays };
+  const set = changeSetSql("n", {
+    when: sql<boolean>`n.in_service_since_available`,
+    whenTrue: expiry.change({ inServiceSinceAvailable: true }, context),
+    whenFalse: expiry.change({ inServiceSinceAvailable: false }, context),
+  });
+  return sql`
     WITH due AS (
-      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before
+      SELECT ctid AS row_id, ${due} AS expires_at, ${historySnapshotSql("numbers")} AS before
       FROM numbers
-      WHERE state = 'reserved' AND reservation_expires_at <= ${batch.at}
-        AND pending_transition_id IS NULL
+      WHERE state = ${state} AND ${due} <= ${batch.at} AND pending_transition_id IS NULL
       LIMIT ${batch.limit}
       FOR UPDATE SKIP LOCKED
     ), changed AS (
       UPDATE numbers AS n
-      SET state = CASE WHEN ${coolsDown} THEN 'cooldown' ELSE 'available' END,
-        cooldown_until = CASE WHEN ${coolsDown} THEN ${batch.cooldownUntil}::timestamptz END,
-        ${CLEAR_HOLD}, updated_at = ${batch.at}, version = n.version + 1
+      SET ${set}, updated_at = ${batch.at}, version = n.version + 1
       FROM due
-      WHERE n.ctid = due.row_id AND n.state = 'reserved' AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, due.before, ${historySnapshotSql("n")} AS after
-    ), history AS (${historyInsert("reservation_expired", batch.at)})
+      WHERE n.ctid = due.row_id AND n.state = ${state} AND n.pending_transition_id IS NULL
+      RETURNING n.number, n.state, n.partner_id, due.expires_at, due.before, ${historySnapshotSql("n")} AS after
+    ), history AS (
+      INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after)
+      SELECT number, ${batch.at}::timestamptz, ${sql.lit(expiry.action)}, 'system', NULL, NULL, before, after
+      FROM changed
+    )`;
+}
+
+/** Reserved numbers whose expiry has passed go back to inventory: available, or cooldown. */
+export async function expireReservations(db: Db, batch: ExpiryBatch): Promise<ExpiredNumber[]> {
+  const { rows } = await sql<ExpiredNumber>`${expiryCtes(EXPIRIES.reservation, batch)}
     SELECT number, state FROM changed`.execute(db);
   return rows;
 }
 
 /** Cooldown numbers whose `cooldown_until` has passed become available. */
 export async function endCooldowns(db: Db, batch: ExpiryBatch): Promise<ExpiredNumber[]> {
-  const { rows } = await sql<ExpiredNumber>`
-    WITH due AS (
-      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before
-      FROM numbers
-      WHERE state = 'cooldown' AND cooldown_until <= ${batch.at} AND pending_transition_id IS NULL
-      LIMIT ${batch.limit}
-      FOR UPDATE SKIP LOCKED
-    ), changed AS (
-      UPDATE numbers AS n
-      SET state = 'available', cooldown_until = NULL, ${CLEAR_HOLD},
-        updated_at = ${batch.at}, version = n.version + 1
-      FROM due
-      WHERE n.ctid = due.row_id AND n.state = 'cooldown' AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, due.before, ${historySnapshotSql("n")} AS after
-    ), history AS (${historyInsert("cooldown_ended", batch.at)})
+  const { rows } = await sql<ExpiredNumber>`${expiryCtes(EXPIRIES.cooldown, batch)}
     SELECT number, state FROM changed`.execute(db);
   return rows;
 }
@@ -102,25 +93,9 @@ export interface ExpiredLock extends ExpiredNumber {
  * statement — after the lock fields are cleared nothing else remembers which expiry it was.
  */
 export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<ExpiredLock[]> {
-  const { rows } = await sql<ExpiredLock>`
-    WITH due AS (
-      SELECT ctid AS row_id, lock_expires_at, ${historySnapshotSql("numbers")} AS before
-      FROM numbers
-      WHERE state = 'locked' AND lock_expires_at <= ${batch.at} AND pending_transition_id IS NULL
-      LIMIT ${batch.limit}
-      FOR UPDATE SKIP LOCKED
-    ), changed AS (
-      UPDATE numbers AS n
-      SET state = 'available', cooldown_until = NULL, ${CLEAR_HOLD},
-        updated_at = ${batch.at}, version = n.version + 1
-      FROM due
-      WHERE n.ctid = due.row_id AND n.state = 'locked' AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, n.partner_id, due.lock_expires_at, due.before,
-        ${historySnapshotSql("n")} AS after
-    ), history AS (${historyInsert("lock_expired", batch.at)}
-    ), notified AS (
+  const { rows } = await sql<ExpiredLock>`${expiryCtes(EXPIRIES.lock, batch)}, notified AS (
       INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at)
-      SELECT gen_random_uuid(), changed.number, 'lock_expired', changed.lock_expires_at,
+      SELECT gen_random_uuid(), changed.number, 'lock_expired', changed.expires_at,
         support.audience, support.recipient, ${batchIdSql(batch.runId, sql`support.recipient`)},
         ${batch.recordedAt}::timestamptz
       FROM changed
@@ -134,12 +109,6 @@ export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<Expir
     FROM changed LEFT JOIN notified ON notified.number = changed.number
     GROUP BY changed.number, changed.state`.execute(db);
   return rows;
-}
-
-function historyInsert(action: string, at: Date) {
-  return sql`
-    INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after)
-    SELECT number, ${at}::timestamptz, ${action}::text, 'system', NULL, NULL, before, after FROM changed`;
 }
 
 /** The support desks told about a lock: the inventory partner's (if it has one) and the platform's. */

@@ -218,3 +218,5 @@ export type NumberUpdate = Updateable<NumbersTable>;
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type TransitionRow = Selectable<TransitionsTable>;
 export type NoticeRow = Selectable<NoticesTable>;
+export type HistoryRow = Selectable<NumberHistoryTable>;
+export type WebhookRow = Selectable<WebhooksTable>;

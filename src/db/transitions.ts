@@ -1,5 +1,6 @@
 import { sql } from "kysely";
-import type { Action, TransitionOutcome } from "../lifecycle/states.js";
+import type { TransitionRequest } from "../lifecycle/number-state.js";
+import type { TransitionOutcome } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
 import { type HistoryEntry, historyValues } from "./history.js";
 import type { NumberRow, TransitionRow } from "./tables.js";
@@ -7,24 +8,33 @@ import type { NumberRow, TransitionRow } from "./tables.js";
 export interface NewTransition {
   id: string;
   number: string;
-  action: Action;
-  request: Record<string, unknown>;
+  request: TransitionRequest;
   actor: string;
   requestedAt: Date;
 }
 
-export function toTransitionView(row: TransitionRow) {
+/** A transition row with its request read back into the one domain shape. */
+export type Transition = Omit<TransitionRow, "request"> & { request: TransitionRequest };
+
+/**
+ * A request as `transitions.request` keeps it: every field present (null when not given), the
+ * instant as ISO text. Idempotency keys hash this same form.
+ */
+export function requestJson(request: TransitionRequest) {
   return {
-    id: row.id,
-    number: row.number,
-    action: row.action,
-    status: row.status,
-    error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
-    requestedAt: row.requested_at.toISOString(),
-    finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
-    before: (row.before ?? null) as Record<string, unknown> | null,
-    after: (row.after ?? null) as Record<string, unknown> | null,
+    action: request.action,
+    remark: request.remark ?? null,
+    ownerId: request.ownerId ?? null,
+    subscriptionId: request.subscriptionId ?? null,
+    until: request.until ? request.until.toISOString() : null,
+    reason: request.reason ?? null,
+    endUserId: request.endUserId ?? null,
   };
+}
+
+function toTransition(row: TransitionRow): Transition {
+  const stored = row.request as ReturnType<typeof requestJson>;
+  return { ...row, request: { ...stored, until: stored.until ? new Date(stored.until) : null } };
 }
 
 /**
@@ -41,9 +51,9 @@ export async function insertPendingTransitions(trx: Trx, transitions: NewTransit
           transitions.map((t) => ({
             id: t.id,
             number: t.number,
-            action: t.action,
+            action: t.request.action,
             status: "pending",
-            request: JSON.stringify(t.request),
+            request: JSON.stringify(requestJson(t.request)),
             actor: t.actor,
             requested_at: t.requestedAt,
             // Wall-clock time of the database, not the business clock: staleness is operational.
@@ -63,8 +73,9 @@ export async function insertPendingTransitions(trx: Trx, transitions: NewTransit
     .execute();
 }
 
-export async function findTransition(db: Db, id: string): Promise<TransitionRow | null> {
-  return (await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+export async function findTransition(db: Db, id: string): Promise<Transition | null> {
+  const row = await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toTransition(row) : null;
 }
 
 /** The transitions among `ids`, in the order of their numbers: the order a batch locks them in. */
@@ -86,7 +97,7 @@ export async function inNumberOrder(db: Db, ids: string[]): Promise<string[]> {
 export async function lockPendingWithNumber(
   trx: Trx,
   id: string,
-): Promise<{ transition: TransitionRow; number: NumberRow } | null> {
+): Promise<{ transition: Transition; number: NumberRow } | null> {
   const row = await trx
     .selectFrom("transitions as t")
     .innerJoin("numbers", "numbers.number", "t.number")
@@ -127,7 +138,7 @@ export async function lockPendingWithNumber(
   } = row;
   return {
     number,
-    transition: {
+    transition: toTransition({
       id: t_id,
       number: number.number,
       action: t_action,
@@ -141,7 +152,7 @@ export async function lockPendingWithNumber(
       requested_at: t_requested_at,
       enqueued_at: t_enqueued_at,
       finished_at: t_finished_at,
-    },
+    }),
   };
 }
 

@@ -125,6 +125,9 @@ export async function insertEventsWithDeliveries(
   return Number(rows[0]?.count ?? 0);
 }
 
+export type WebhookDeliveryRow = Awaited<ReturnType<typeof listDeliveries>>[number];
+
+/** A webhook's deliveries, newest first, with the type of their event. */
 export async function listDeliveries(db: Db, webhookId: string, limit: number) {
   return db
     .selectFrom("webhook_deliveries as d")

@@ -1,4 +1,5 @@
 import type { RuleCode } from "../error-codes.js";
+import { available, backToInventory, NO_HOLD, reservedFor } from "./holds.js";
 import type {
   DecisionContext,
   LifecycleFields,
@@ -26,64 +27,6 @@ export interface Rule {
 }
 
 const refuse = (code: Refusal["code"], message: string): Refusal => ({ code, message });
-
-const EMPTY_HOLD: Partial<LifecycleFields> = {
-  ownerId: null,
-  subscriptionId: null,
-  endUserId: null,
-  reservationKind: null,
-  reservedAt: null,
-  reservationExpiresAt: null,
-  lockedAt: null,
-  lockExpiresAt: null,
-  lockRemark: null,
-  cooldownUntil: null,
-  deletedReason: null,
-};
-
-/**
- * Back to inventory: cooldown when the number was in service since it was last available. It
- * carries nothing of its last holder: no settings, the default PIN.
- */
-const backToInventory = (number: LifecycleFields, context: DecisionContext): NumberChange => ({
-  fields: returnToInventory(number, context),
-  effects: ["clear_settings", "reset_pin"],
-});
-
-export function returnToInventory(
-  number: LifecycleFields,
-  context: DecisionContext,
-): Partial<LifecycleFields> {
-  if (number.inServiceSinceAvailable && context.cooldownDays > 0) {
-    return {
-      ...EMPTY_HOLD,
-      state: "cooldown",
-      cooldownUntil: addDays(context.now, context.cooldownDays),
-      inServiceSinceAvailable: false,
-    };
-  }
-  return available();
-}
-
-const available = (): Partial<LifecycleFields> => ({
-  ...EMPTY_HOLD,
-  state: "available",
-  inServiceSinceAvailable: false,
-});
-
-const reservedFor = (
-  ownerId: string | null,
-  kind: ReservationKind,
-  now: Date,
-  expiresAt: Date | null,
-): Partial<LifecycleFields> => ({
-  ...EMPTY_HOLD,
-  state: "reserved",
-  ownerId,
-  reservationKind: kind,
-  reservedAt: now,
-  reservationExpiresAt: expiresAt,
-});
 
 const fieldsOnly = (fields: Partial<LifecycleFields>): NumberChange => ({ fields, effects: [] });
 
@@ -142,7 +85,7 @@ function checkEntitlement(number: NumberSnapshot, context: DecisionContext): Ref
 
 const putInService = (number: NumberSnapshot, request: TransitionRequest): NumberChange => ({
   fields: {
-    ...EMPTY_HOLD,
+    ...NO_HOLD,
     state: "assigned",
     ownerId: number.ownerId ?? request.ownerId ?? null,
     subscriptionId: request.subscriptionId ?? number.subscriptionId,
@@ -165,7 +108,7 @@ function subscriptionEnded(kind: keyof typeof RESERVATION_DAYS & ReservationKind
   };
 }
 
-/** One row per action, mirroring SPEC.md's transition table. */
+/** One row per action: the transition table of docs/domain.md#transitions. */
 export const RULES: Record<Action, Rule> = {
   reserve: {
     from: ["available"],
@@ -280,7 +223,7 @@ export const RULES: Record<Action, Rule> = {
         : undefined),
     change: (_number, request, { now, lockPeriodDays }) =>
       fieldsOnly({
-        ...EMPTY_HOLD,
+        ...NO_HOLD,
         state: "locked",
         lockedAt: now,
         lockExpiresAt: request.until ?? addDays(now, lockPeriodDays),
@@ -302,7 +245,7 @@ export const RULES: Record<Action, Rule> = {
             "Deleting a number needs a reason: ported_out, returned_to_vendor or faulty.",
           )) ?? requireRemark(request),
     change: (_number, request) =>
-      fieldsOnly({ ...EMPTY_HOLD, state: "deleted", deletedReason: request.reason! }),
+      fieldsOnly({ ...NO_HOLD, state: "deleted", deletedReason: request.reason! }),
   },
   recover: {
     from: ["deleted"],

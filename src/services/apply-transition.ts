@@ -1,18 +1,13 @@
+import { transitionView } from "../api/views.js";
 import type { Trx } from "../db/database.js";
-import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
+import { changeColumns, historySnapshot, toSnapshot } from "../db/number-columns.js";
+import { finishPending } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
-import {
-  finishTransition,
-  inNumberOrder,
-  lockPendingWithNumber,
-  toTransitionView,
-} from "../db/transitions.js";
+import { finishTransition, inNumberOrder, lockPendingWithNumber } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { decide } from "../lifecycle/decide.js";
-import type { NumberChange } from "../lifecycle/number-state.js";
 import type { TransitionOutcome } from "../lifecycle/states.js";
 import { loadDecisionContext } from "./decision-context.js";
-import { fromStored, type StoredRequest } from "./transition-request.js";
 import { numberFacts, recordEvents, type WebhookEventType } from "./webhooks.js";
 
 export type AppliedOutcome = {
@@ -75,7 +70,7 @@ async function applyPending(
   if (!locked) return null;
   const { transition, number: row } = locked;
   const now = deps.clock.now();
-  const request = fromStored(transition.request as StoredRequest);
+  const { request } = transition;
   const snapshot = toSnapshot(row);
   const decision = decide(
     snapshot,
@@ -96,11 +91,11 @@ async function applyPending(
       errorMessage: decision.message,
       finishedAt: now,
     });
-    events.add("transition.rejected", toTransitionView(rejected), numberFacts(row));
+    events.add("transition.rejected", transitionView(rejected), numberFacts(row));
     return { ...outcome, status: "rejected", ...times };
   }
 
-  const updated = await finishPending(trx, row.number, transitionId, toColumns(decision.change), now);
+  const updated = await finishPending(trx, row.number, transitionId, changeColumns(decision.change), now);
   await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
   const after = historySnapshot(toSnapshot(updated));
   const history = {
@@ -119,15 +114,8 @@ async function applyPending(
     { status: "applied", before, after, finishedAt: now },
     history,
   );
-  events.add("transition.applied", toTransitionView(applied), numberFacts(row, updated));
+  events.add("transition.applied", transitionView(applied), numberFacts(row, updated));
   return { ...outcome, status: "applied", ...times };
-}
-
-function toColumns(change: NumberChange) {
-  const columns = toLifecycleColumns(change.fields);
-  if (change.effects.includes("clear_settings")) columns.settings = "{}";
-  if (change.effects.includes("reset_pin")) columns.pin_hash = null;
-  return columns;
 }
 
 /** Webhook events of the transitions in one database transaction, written in one statement per type. */

@@ -6,7 +6,6 @@ import {
   type NoticeFilter,
   pendingBatchIds,
   recordSendFailure,
-  toNoticeView,
 } from "../db/notices.js";
 import type { Dependencies } from "../dependencies.js";
 import type { NoticeKind } from "../lifecycle/states.js";
@@ -129,5 +128,5 @@ export interface NoticeQuery {
 /** Notices of the numbers the key can see. */
 export async function getNotices(deps: Dependencies, principal: Principal, query: NoticeQuery) {
   const rows = await listNotices(deps.db, principal.scope, { ...query, limit: query.limit ?? 100 });
-  return rows.map(toNoticeView);
+  return rows;
 }

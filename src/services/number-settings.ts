@@ -1,5 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt } from "node:crypto";
-import { lockNumber, toNumberView, updateNumber } from "../db/numbers.js";
+import { lockNumber, updateNumber } from "../db/numbers.js";
 import type { NumberUpdate } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
@@ -57,7 +57,7 @@ async function changeInService(
       );
     return updateNumber(trx, number, update, now);
   });
-  return toNumberView(row);
+  return row;
 }
 
 export async function updateSettings(

@@ -1,12 +1,6 @@
 import { insertHistory, listHistory } from "../db/history.js";
-import {
-  existingNumbers,
-  findNumber,
-  historySnapshot,
-  insertNumbers,
-  toNumberView,
-  toSnapshot,
-} from "../db/numbers.js";
+import { historySnapshot, toSnapshot } from "../db/number-columns.js";
+import { existingNumbers, findNumber, insertNumbers } from "../db/numbers.js";
 import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
@@ -124,7 +118,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
       return inserted;
     });
     const order = new Map(accepted.map(({ item }, position) => [item.number, position]));
-    return rows.sort((a, b) => order.get(a.number)! - order.get(b.number)!).map(toNumberView);
+    return rows.sort((a, b) => order.get(a.number)! - order.get(b.number)!);
   } catch (error) {
     // Another request added one of them between our check and our insert.
     if ((error as { code?: string }).code === "23505")
@@ -161,7 +155,7 @@ async function checkPartners(
 export async function getNumber(deps: Dependencies, principal: Principal, number: string) {
   const row = await findNumber(deps.db, number, principal.scope);
   if (!row) throw notFound(`Number ${number}`);
-  return toNumberView(row);
+  return row;
 }
 
 export async function getHistory(deps: Dependencies, principal: Principal, number: string) {

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { toNumberView } from "../db/numbers.js";
 import {
   type NumberFilters,
   type NumberPattern,
@@ -104,7 +103,7 @@ export async function searchNumbers(deps: Dependencies, principal: Principal, qu
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    items: page.map(toNumberView),
+    items: page,
     nextCursor:
       rows.length > limit && last
         ? encodeCursor({ key: last.sort_key, number: last.number }, sort, filters)

@@ -57,7 +57,6 @@ export async function reportSubscriptionEvent(
     const created = rows.map((row) => ({
       id: randomUUID(),
       number: row.number,
-      action,
       request: { action, subscriptionId },
       actor: principal.actor,
       requestedAt: now,

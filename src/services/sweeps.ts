@@ -19,9 +19,9 @@ export interface SweepOptions {
   batchSize?: number;
 }
 
-/** CONTRACT "Sweeps, notices": the sweep report. */
+/** What a sweep did, or would do in a dry run (docs/domain.md#timers-and-sweeps). */
 export interface SweepReport {
-  at: string;
+  at: Date;
   dryRun: boolean;
   reservationsExpired: number;
   locksExpired: number;
@@ -99,19 +99,20 @@ async function applySweeps(
   const runId = randomUUID();
   const recordedAt = deps.clock.now();
   const { cooldownDays, platformSupportEmail } = deps.config;
-  const cooldownUntil = cooldownDays > 0 ? addDays(at, cooldownDays) : null;
 
   // Metrics describe what happened; a dry run happened to nothing.
   const measured = <T>(sweep: string, task: () => Promise<T[]>) => (dryRun ? task() : observed(sweep, task));
 
   const reservationsExpired = await measured("reservations", () =>
-    inBatches(batchSize, (limit) => expireReservations(db, { at, limit, cooldownUntil })),
+    inBatches(batchSize, (limit) => expireReservations(db, { at, limit, cooldownDays })),
   );
   const locksExpired = await measured("locks", () =>
-    inBatches(batchSize, (limit) => expireLocks(db, { at, limit, runId, platformSupportEmail, recordedAt })),
+    inBatches(batchSize, (limit) =>
+      expireLocks(db, { at, limit, cooldownDays, runId, platformSupportEmail, recordedAt }),
+    ),
   );
   const cooldownsEnded = await measured("cooldowns", () =>
-    inBatches(batchSize, (limit) => endCooldowns(db, { at, limit })),
+    inBatches(batchSize, (limit) => endCooldowns(db, { at, limit, cooldownDays })),
   );
 
   const window = { at, until: addDays(at, NOTICE_DAYS), runId, recordedAt, platformSupportEmail };
@@ -124,7 +125,7 @@ async function applySweeps(
   );
 
   return {
-    at: at.toISOString(),
+    at,
     dryRun,
     reservationsExpired: reservationsExpired.length,
     locksExpired: locksExpired.length,

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { noticeView } from "../api/views.js";
 import type { Trx } from "../db/database.js";
-import { toNoticeView } from "../db/notices.js";
 import { findHolders } from "../db/numbers.js";
 import type { NoticeRow, NumberRow } from "../db/tables.js";
 import {
@@ -76,7 +76,7 @@ export async function recordNoticeOutcome(
     outcome === "sent" ? "notice.sent" : "notice.failed",
     notices.map((notice) => ({
       id: randomUUID(),
-      data: toNoticeView(notice),
+      data: noticeView(notice),
       facts: numberFacts(
         byNumber.get(notice.number) ?? { number: notice.number, owner_id: null, partner_id: null },
       ),
@@ -84,16 +84,6 @@ export async function recordNoticeOutcome(
     at,
   );
 }
-
-type WebhookRow = NonNullable<Awaited<ReturnType<typeof findWebhook>>>;
-
-const toWebhookView = (row: WebhookRow) => ({
-  id: row.id,
-  url: row.url,
-  events: row.events as WebhookEventType[],
-  organizationId: row.organization_id,
-  createdAt: row.created_at.toISOString(),
-});
 
 /** A webhook belongs to the key's organisation (none for a platform key). */
 export async function createWebhook(
@@ -112,8 +102,7 @@ export async function createWebhook(
     secret: `whsec_${randomBytes(32).toString("hex")}`,
     createdAt: deps.clock.now(),
   });
-  // The secret is shown only here.
-  return { ...toWebhookView(row), secret: row.secret };
+  return row;
 }
 
 /** A platform key sees every webhook; any other key its organisation's. */
@@ -122,7 +111,7 @@ export async function listVisibleWebhooks(deps: Dependencies, principal: Princip
     deps.db,
     principal.role === "platform_admin" ? undefined : principal.organizationId,
   );
-  return rows.map(toWebhookView);
+  return rows;
 }
 
 async function findVisibleWebhook(deps: Dependencies, principal: Principal, id: string) {
@@ -146,15 +135,5 @@ export async function listWebhookDeliveries(
   limit: number,
 ) {
   await findVisibleWebhook(deps, principal, id);
-  const rows = await listDeliveries(deps.db, id, limit);
-  return rows.map((row) => ({
-    eventId: row.event_id,
-    type: row.type as WebhookEventType,
-    status: row.status,
-    attempts: row.attempts,
-    lastStatusCode: row.last_status_code,
-    lastError: row.last_error,
-    // A pending row not yet handed to the queue goes out as soon as the dispatcher runs.
-    nextAttemptAt: row.status === "pending" ? (row.next_attempt_at ?? row.created_at).toISOString() : null,
-  }));
+  return listDeliveries(deps.db, id, limit);
 }
