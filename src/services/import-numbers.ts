@@ -11,10 +11,10 @@ import {
 } from "../db/import-batches.js";
 import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
-import { AppError } from "../error-codes.js";
+import { AppError, type ItemRefusal } from "../error-codes.js";
 import { type Reject, RejectsFile } from "./import-rejects.js";
 import { type ImportColumns, readHeader, recordToItem } from "./import-rows.js";
-import { checkItem, checkItemSites, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
+import { checkItem, checkItemSites, type NumberItem, toNumberRow } from "./number-items.js";
 
 export const IMPORT_BATCH_SIZE = 10_000;
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/database.js";
 import { findSites } from "../db/sites.js";
 import type { NewNumberRow } from "../db/tables.js";
+import type { ItemRefusal } from "../error-codes.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
 import { CAPABILITIES } from "../lifecycle/states.js";
 
@@ -35,13 +36,6 @@ export const numberItemSchema = z
     path: ["lockExpiresAt"],
   });
 export type NumberItem = z.infer<typeof numberItemSchema>;
-
-export interface ItemRefusal {
-  index: number;
-  number: string | null;
-  code: string;
-  message: string;
-}
 
 /** Shape and number checks of one item; refusals name the item by its position. */
 export function checkItem(

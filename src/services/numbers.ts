@@ -3,9 +3,9 @@ import { historySnapshot, toSnapshot } from "../db/number-columns.js";
 import { existingNumbers, findNumber, insertNumbers } from "../db/numbers.js";
 import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
-import { AppError, notFound } from "../error-codes.js";
+import { AppError, type ItemRefusal, ItemsRefused, notFound } from "../error-codes.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
-import { checkItem, checkItemSites, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
+import { checkItem, checkItemSites, type NumberItem, toNumberRow } from "./number-items.js";
 import type { Principal } from "./principal.js";
 
 export const MAX_NUMBERS_PER_REQUEST = 50;
@@ -87,11 +87,9 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
 
   if (refusals.length > 0) {
     refusals.sort((a, b) => a.index - b.index);
-    throw new AppError(
-      "validation_failed",
+    throw new ItemsRefused(
       `${refusals.length} of ${items.length} numbers were refused, so none were added.`,
       refusals,
-      422,
     );
   }
 
@@ -122,12 +120,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
   } catch (error) {
     // Another request added one of them between our check and our insert.
     if ((error as { code?: string }).code === "23505")
-      throw new AppError(
-        "validation_failed",
-        "Some of these numbers were added meanwhile, so none were added.",
-        [],
-        422,
-      );
+      throw new ItemsRefused("Some of these numbers were added meanwhile, so none were added.", []);
     throw error;
   }
 }
