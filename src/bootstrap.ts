@@ -7,11 +7,12 @@ import { migrateToLatest } from "./db/migrate.js";
 import type { Dependencies } from "./dependencies.js";
 import { type LocalService, startLocalPostgres } from "./local/postgres.js";
 import { startLocalRedis } from "./local/redis.js";
+import { createMailTransport } from "./mail/transport.js";
 import { createQueues, producerConnection } from "./queues.js";
 
-export function createLogger(config: Pick<Config, "logLevel">, name = "numbers"): Logger {
+export function createLogger(config: Pick<Config, "logLevel" | "production">, name = "numbers"): Logger {
   // Pretty lines for a person at a terminal; JSON lines for everything else.
-  const pretty = process.stdout.isTTY && process.env.NODE_ENV !== "production";
+  const pretty = process.stdout.isTTY && !config.production;
   return pino({
     name,
     level: config.logLevel,
@@ -75,6 +76,7 @@ export function createDependencies(
     queuePrefix: config.queuePrefix,
     clock: systemClock,
     log,
+    mailer: createMailTransport(config),
   };
 }
 

@@ -58,8 +58,8 @@ async function main() {
     console.error(USAGE);
     process.exit(2);
   }
-  const config = parseConfig();
-  const log = createLogger({ logLevel: process.env.LOG_LEVEL ? config.logLevel : "warn" }, "numbers-cli");
+  const config = parseConfig(undefined, { LOG_LEVEL: "warn" });
+  const log = createLogger(config, "numbers-cli");
   const services = await startServices(config, log);
   const deps = createDependencies(config, services, log);
   try {

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/database.js";
+import type { MailTransport } from "./mail/transport.js";
 import type { Queues } from "./queues.js";
 
 /** Everything a handler needs, built once in workers/ and passed down. */
@@ -17,4 +18,6 @@ export interface Dependencies {
   queuePrefix: string | undefined;
   clock: Clock;
   log: Logger;
+  /** Where notice e-mails go: SMTP, or the outbox folder. */
+  mailer: MailTransport;
 }

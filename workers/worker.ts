@@ -10,21 +10,26 @@ import type { Role } from "./roles.js";
 interface JobKind {
   queueName: string;
   handle: (deps: Dependencies, data: unknown, job: Job) => Promise<unknown>;
+  concurrency: number;
   /** Per-queue BullMQ settings, e.g. a custom backoff strategy. */
-  workerSettings?: (deps: Dependencies) => WorkerOptions["settings"];
+  settings?: WorkerOptions["settings"];
 }
 
 /** Consumes every queue; several worker processes may run, the row locks decide. */
 export async function startWorkers(deps: Dependencies, redisUrl: string): Promise<Role> {
-  const kinds: { kind: JobKind; concurrency: number }[] = [
-    { kind: applyTransition, concurrency: deps.config.workerConcurrency },
-    { kind: sendNotice, concurrency: sendNotice.concurrency },
-    { kind: deliverWebhook, concurrency: deliverWebhook.concurrency },
+  const kinds: JobKind[] = [
+    {
+      queueName: applyTransition.queueName,
+      handle: applyTransition.createHandler(deps),
+      concurrency: deps.config.workerConcurrency,
+    },
+    sendNotice,
+    { ...deliverWebhook, settings: deliverWebhook.workerSettings(deps) },
     // One CSV import at a time per worker: each holds a connection and streams a whole file.
-    { kind: importNumbers, concurrency: 1 },
+    { ...importNumbers, concurrency: 1 },
   ];
   const connections: ReturnType<typeof workerConnection>[] = [];
-  const workers = kinds.map(({ kind, concurrency }) => {
+  const workers = kinds.map((kind) => {
     const connection = workerConnection(redisUrl);
     connections.push(connection);
     const worker = new Worker(
@@ -36,8 +41,8 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
       {
         connection,
         prefix: deps.queuePrefix,
-        concurrency,
-        settings: kind.workerSettings?.(deps),
+        concurrency: kind.concurrency,
+        settings: kind.settings,
         // A worker killed mid-job has its job taken back by another after this long.
         lockDuration: 15_000,
         stalledInterval: 15_000,
@@ -56,7 +61,7 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady().catch(() => {})));
-  deps.log.info({ queues: kinds.map(({ kind }) => kind.queueName) }, "workers ready");
+  deps.log.info({ queues: kinds.map((kind) => kind.queueName) }, "workers ready");
   return {
     name: "worker",
     close: async () => {

@@ -10,7 +10,6 @@ import {
 import type { Dependencies } from "../dependencies.js";
 import type { NoticeKind } from "../lifecycle/states.js";
 import { renderNoticeMail } from "../mail/templates.js";
-import { mailTransport } from "../mail/transport.js";
 import { withTimeout } from "../queues.js";
 import type { Principal } from "./principal.js";
 import { recordNoticeOutcome } from "./webhooks.js";
@@ -81,7 +80,7 @@ export async function sendNoticeEmail(
         rows.map((row) => ({ kind: row.kind, number: row.number, expiresAt: row.expires_at })),
       );
       const sentAt = deps.clock.now();
-      const { destination } = await mailTransport(deps.config).send({
+      const { destination } = await deps.mailer.send({
         ...mail,
         to: first.recipient,
         id: batchId,
