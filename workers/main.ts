@@ -10,7 +10,7 @@ import { parseConfig } from "../src/config.js";
 import { ensureAdminKey } from "../src/services/organizations.js";
 import { startApi } from "./api.js";
 import { startMetricsServer } from "./metrics.js";
-import { ROLE_NAMES, type Role, type RoleName } from "./roles.js";
+import { PROCESS_ROLES, type ProcessRole, type RunningRole } from "./roles.js";
 import { startScheduler } from "./scheduler.js";
 import { startWorkers } from "./worker.js";
 
@@ -22,9 +22,9 @@ async function main() {
     options: { role: { type: "string", default: "all" } },
     allowPositionals: true,
   });
-  const roleName = values.role as RoleName;
-  if (!ROLE_NAMES.includes(roleName)) {
-    console.error(`Unknown role "${values.role}"; use one of ${ROLE_NAMES.join(", ")}.`);
+  const roleName = values.role as ProcessRole;
+  if (!PROCESS_ROLES.includes(roleName)) {
+    console.error(`Unknown role "${values.role}"; use one of ${PROCESS_ROLES.join(", ")}.`);
     process.exit(2);
   }
   const config = parseConfig();
@@ -34,8 +34,8 @@ async function main() {
   await untilReachable(() => migrate(deps), log);
   await ensureAdminKey(deps);
 
-  const roles: Role[] = [];
-  const wants = (name: RoleName) => roleName === "all" || roleName === name;
+  const roles: RunningRole[] = [];
+  const wants = (name: ProcessRole) => roleName === "all" || roleName === name;
   if (wants("worker")) roles.push(await startWorkers(deps, services.redisUrl));
   if (wants("scheduler")) roles.push(await startScheduler(deps));
   if (wants("api")) roles.push(await startApi(deps));

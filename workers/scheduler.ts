@@ -4,7 +4,7 @@ import * as forgetIdempotencyKeys from "../jobs/forget-idempotency-keys.js";
 import * as reconcileTransitions from "../jobs/reconcile-transitions.js";
 import * as sweep from "../jobs/sweep.js";
 import type { Dependencies } from "../src/dependencies.js";
-import type { Role as RunningRole } from "./roles.js";
+import type { RunningRole } from "./roles.js";
 
 /** Runs a task every `ms`, never two at once, surviving its failures. */
 function every(ms: number, task: () => Promise<unknown>, onError: (error: unknown) => void) {

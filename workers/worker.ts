@@ -5,7 +5,7 @@ import * as importNumbers from "../jobs/import-numbers.js";
 import * as sendNotice from "../jobs/send-notice.js";
 import type { Dependencies } from "../src/dependencies.js";
 import { workerConnection } from "../src/queues.js";
-import type { Role } from "./roles.js";
+import type { RunningRole } from "./roles.js";
 
 interface JobKind {
   queueName: string;
@@ -16,7 +16,7 @@ interface JobKind {
 }
 
 /** Consumes every queue; several worker processes may run, the row locks decide. */
-export async function startWorkers(deps: Dependencies, redisUrl: string): Promise<Role> {
+export async function startWorkers(deps: Dependencies, redisUrl: string): Promise<RunningRole> {
   const kinds: JobKind[] = [
     {
       queueName: applyTransition.queueName,
