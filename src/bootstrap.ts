@@ -5,6 +5,7 @@ import type { Config } from "./config.js";
 import { createDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import type { Dependencies } from "./dependencies.js";
+import { failureReporter } from "./failure-log.js";
 import { type LocalService, startLocalPostgres } from "./local/postgres.js";
 import { startLocalRedis } from "./local/redis.js";
 import { createMailTransport } from "./mail/transport.js";
@@ -65,14 +66,19 @@ export function createDependencies(
   urls: { databaseUrl: string; redisUrl: string },
   log: Logger,
 ): Dependencies {
-  const { db, pool } = createDatabase({ url: urls.databaseUrl, poolSize: config.databasePoolSize });
-  const redis = producerConnection(urls.redisUrl);
+  const heard = failureReporter(log);
+  const { db, pool } = createDatabase({
+    url: urls.databaseUrl,
+    poolSize: config.databasePoolSize,
+    onError: (error) => heard("postgres", error),
+  });
+  const redis = producerConnection(urls.redisUrl, heard);
   return {
     config,
     db,
     pool,
     redis,
-    queues: createQueues(redis, config.queuePrefix),
+    queues: createQueues(redis, heard, config.queuePrefix),
     queuePrefix: config.queuePrefix,
     clock: systemClock,
     log,

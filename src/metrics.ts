@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { type BacklogRow, findBacklog } from "./db/backlog.js";
 import type { Dependencies } from "./dependencies.js";
+import { type FailureReporter, failureReporter } from "./failure-log.js";
 import { withTimeout } from "./queues.js";
 
 /**
@@ -81,7 +82,7 @@ export function observeTransition(action: string, outcome: string, requestedAt: 
   );
 }
 
-type Watched = Pick<Dependencies, "db" | "queues" | "clock" | "log">;
+type Watched = Pick<Dependencies, "db" | "queues" | "clock" | "log"> & { heard: FailureReporter };
 let watched: Watched | null = null;
 let processMetricsStarted = false;
 
@@ -90,14 +91,15 @@ let processMetricsStarted = false;
  * every process reports the same global figures: aggregate them with max(), not sum().
  * Returns a function that stops watching these dependencies.
  */
-export function watchDependencies(deps: Watched): () => void {
-  watched = deps;
+export function watchDependencies(deps: Pick<Dependencies, "db" | "queues" | "clock" | "log">): () => void {
+  const source = { ...deps, heard: failureReporter(deps.log) };
+  watched = source;
   if (!processMetricsStarted) {
     processMetricsStarted = true;
     collectDefaultMetrics({ register: registry, prefix: "numbers_" });
   }
   return () => {
-    if (watched === deps) watched = null;
+    if (watched === source) watched = null;
   };
 }
 
@@ -122,7 +124,7 @@ new Gauge({
         );
         for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
       }),
-    ).catch((error) => source.log.debug({ err: error }, "queue gauges unavailable"));
+    ).catch((error) => source.heard("metrics: queue gauges", error));
   },
 });
 
@@ -133,7 +135,7 @@ function readBacklog(source: Watched): Promise<BacklogRow[]> {
   const at = Date.now();
   if (backlogRead && at - backlogRead.at < 1_000) return backlogRead.rows;
   const rows = withTimeout(findBacklog(source.db), SCRAPE_TIMEOUT_MS, "backlog gauges");
-  rows.catch((error) => source.log.debug({ err: error }, "backlog gauges unavailable"));
+  rows.catch((error) => source.heard("metrics: backlog gauges", error));
   backlogRead = { at, rows };
   return rows;
 }

@@ -4,6 +4,7 @@ import * as deliverWebhook from "../jobs/deliver-webhook.js";
 import * as importNumbers from "../jobs/import-numbers.js";
 import * as sendNotice from "../jobs/send-notice.js";
 import type { Dependencies } from "../src/dependencies.js";
+import { failureReporter } from "../src/failure-log.js";
 import { workerConnection } from "../src/queues.js";
 import type { RunningRole } from "./roles.js";
 
@@ -28,9 +29,10 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
     // One CSV import at a time per worker: each holds a connection and streams a whole file.
     { ...importNumbers, concurrency: 1 },
   ];
+  const heard = failureReporter(deps.log);
   const connections: ReturnType<typeof workerConnection>[] = [];
   const workers = kinds.map((kind) => {
-    const connection = workerConnection(redisUrl);
+    const connection = workerConnection(redisUrl, heard);
     connections.push(connection);
     const worker = new Worker(
       kind.queueName,
@@ -55,9 +57,7 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
         "job failed",
       ),
     );
-    worker.on("error", (error) =>
-      deps.log.debug({ queue: kind.queueName, err: error }, "worker connection error"),
-    );
+    worker.on("error", (error) => heard(`worker ${kind.queueName}`, error));
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady().catch(() => {})));

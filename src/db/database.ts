@@ -16,6 +16,8 @@ export interface DatabaseOptions {
   /** Fail a query instead of hanging when Postgres is gone (the caller answers 503). */
   connectionTimeoutMillis?: number;
   statementTimeoutMillis?: number;
+  /** Hears an idle connection that lost its server (the pool replaces it by itself). */
+  onError?: (error: Error) => void;
 }
 
 export function createDatabase(options: DatabaseOptions): { db: Db; pool: pg.Pool } {
@@ -27,7 +29,7 @@ export function createDatabase(options: DatabaseOptions): { db: Db; pool: pg.Poo
     idleTimeoutMillis: 30_000,
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
-  pool.on("error", () => {});
+  pool.on("error", (error) => options.onError?.(error));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 
