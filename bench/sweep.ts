@@ -11,7 +11,6 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "bullmq";
 import { sql } from "kysely";
 import pino from "pino";
@@ -216,16 +215,4 @@ export async function run() {
     await postgres.stop().catch(() => {});
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  run()
-    .then((result) => {
-      console.log(JSON.stringify(result, null, 2));
-      process.exit(0);
-    })
-    .catch((error: Error) => {
-      console.error(error.stack ?? error.message);
-      process.exit(1);
-    });
 }

@@ -10,7 +10,7 @@ export interface NumberPattern {
   digits: string;
 }
 
-/** The filters of `GET /v1/numbers` (CONTRACT), already validated; all combine with AND. */
+/** The filters of `GET /v1/numbers`, already validated; all combine with AND (docs/decisions.md). */
 export interface NumberFilters {
   state?: State;
   status?: NumberStatus;

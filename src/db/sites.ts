@@ -261,7 +261,7 @@ export async function listHuntGroupMembers(db: Db, siteId: string, organizationI
 /**
  * Carries out a change's hunt-group effects on the number as it now is, in the change's
  * transaction. Joining happens only when the owner's main number forwards to its in-space hunt
- * group at the number's site (seed 001); the main number itself is what forwards, so it never joins.
+ * group at the number's site (docs/sites.md); the main number itself is what forwards, so it never joins.
  */
 export async function applyHuntGroupEffects(
   trx: Trx,

@@ -11,7 +11,7 @@ export type State = (typeof STATES)[number];
 export const NUMBER_STATUSES = Object.freeze(["pending", ...STATES] as const);
 export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 
-/** Actions a caller may request on one number (CONTRACT "Transitions"). */
+/** Actions a caller may request on one number (docs/domain.md#transitions). */
 export const REQUEST_ACTIONS = Object.freeze([
   "reserve",
   "extend",
@@ -67,7 +67,7 @@ export type OrganizationKind = (typeof ORGANIZATION_KINDS)[number];
 export const ROLES = Object.freeze(["platform_admin", "partner_admin", "customer_admin", "viewer"] as const);
 export type Role = (typeof ROLES)[number];
 
-/** Days of reservation each timed kind grants (SPEC "Transitions", seed 004). */
+/** Days of reservation each timed kind grants (docs/domain.md#reservations). */
 export const RESERVATION_DAYS = Object.freeze({
   manual: 28,
   subscription_expired: 56,

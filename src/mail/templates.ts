@@ -15,7 +15,7 @@ export interface RenderedMail {
 }
 
 interface Section {
-  /** Subject part; CONTRACT "E-mail": contains "expire" for reservations and "lock" for locks. */
+  /** Subject part: says "expire" for reservations and "lock" for locks, so mail filters can sort. */
   subject: (count: number) => string;
   heading: string;
   explanation: string;

@@ -31,7 +31,7 @@ export interface AutomaticMainNumber {
 }
 
 /**
- * Seed 000: a main number "automatically allocated in response to adding a voice service" is
+ * A main number "automatically allocated in response to adding a voice service" is
  * already active. If the organisation has no active main number at the site (and none on its way),
  * activate the main number allocated to it, or else a free nominated one straight from available
  * (one `activate` transition allocates and activates it). This is an ordinary transition request

@@ -6,7 +6,7 @@ import type { ItemRefusal } from "../error-codes.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
 import { CAPABILITIES } from "../lifecycle/states.js";
 
-/** One number to add, as the API and the CSV import take it (CONTRACT `POST /v1/numbers`). */
+/** One number to add, as `POST /v1/numbers` and the CSV import take it (docs/domain.md#a-number). */
 export const numberItemSchema = z
   .object({
     number: z.string(),
@@ -119,7 +119,7 @@ export function toNumberRow(item: NumberItem & { number: string }, now: Date): N
     extension: item.extension ?? null,
     main_number: item.mainNumber,
     locked_at: locked ? now : null,
-    // Imported as locked with no expiry: stays locked until someone acts (seed 004).
+    // Imported as locked with no expiry: stays locked until someone acts (docs/domain.md#locks).
     lock_expires_at: locked && item.lockExpiresAt ? new Date(item.lockExpiresAt) : null,
     lock_remark: locked ? (item.remark ?? null) : null,
     created_at: now,

@@ -34,7 +34,7 @@ export function settingsSize(settings: Record<string, unknown>): number {
 
 /**
  * Changes a number's own configuration (not its life-cycle): only while it is in service, never
- * while a transition is pending (seed 002: "you cannot make another edit"), in one transaction on
+ * while a transition is pending (docs/domain.md#pending), in one transaction on
  * the locked row so a deactivation cannot slip in between the check and the write.
  */
 async function changeInService(

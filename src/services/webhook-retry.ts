@@ -1,7 +1,7 @@
 /** How long webhook deliveries are retried, and how the waits between attempts grow. */
 
 const MAX_RETRY_DELAY_MS = 3_600_000;
-/** Deliveries keep being retried for at least this long (docs/decisions.md#webhooks). */
+/** Deliveries keep being retried for at least this long (docs/operations.md#webhooks). */
 const RETRY_WINDOW_MS = 24 * 3_600_000;
 
 /** Delay before retry number `retry` (1-based): base, 2×, 4×, … capped at one hour. */

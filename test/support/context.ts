@@ -10,9 +10,9 @@ import type { Dependencies } from "../../src/dependencies.js";
 import { ensureAdminKey } from "../../src/services/organizations.js";
 import type { RunningRole } from "../../workers/roles.js";
 import { startWorkers } from "../../workers/worker.js";
+import { TEMPLATE_DATABASE } from "../global-setup.js";
 
 export const ADMIN_KEY = "test-admin-key-0123456789";
-const TEMPLATE_DATABASE = "numbers_template";
 
 export interface TestContext {
   app: App;
