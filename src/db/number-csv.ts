@@ -12,7 +12,8 @@ const whenPending = (column: string) =>
 
 /**
  * The CSV columns: the number JSON's field names (nested objects flattened with a dot), each
- * written by SQL exactly as `toNumberView` shows it, so Postgres itself can write the file.
+ * written by SQL exactly as `numberView` (src/api/views.ts) shows it, so Postgres itself can
+ * write the file; test/inventory/export.test.ts checks the two agree.
  * Capabilities are joined with "|", which the import reads back. `settings` and `pinIsDefault`
  * (call configuration, not inventory) are left out.
  */

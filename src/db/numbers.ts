@@ -3,26 +3,16 @@ import type { Db, Trx } from "./database.js";
 import { inScope, type Scope } from "./scope.js";
 import type { NewNumberRow, NumberRow, NumberUpdate } from "./tables.js";
 
+const numberInScope = (db: Db, number: string, scope: Scope) =>
+  db.selectFrom("numbers").selectAll().where("number", "=", number).where(inScope(scope));
+
 export async function findNumber(db: Db, number: string, scope: Scope): Promise<NumberRow | null> {
-  const row = await db
-    .selectFrom("numbers")
-    .selectAll()
-    .where("number", "=", number)
-    .where(inScope(scope))
-    .executeTakeFirst();
-  return row ?? null;
+  return (await numberInScope(db, number, scope).executeTakeFirst()) ?? null;
 }
 
 /** Locks the row until the transaction ends, so two deciders cannot both act on one number. */
 export async function lockNumber(trx: Trx, number: string, scope: Scope): Promise<NumberRow | null> {
-  const row = await trx
-    .selectFrom("numbers")
-    .selectAll()
-    .where("number", "=", number)
-    .where(inScope(scope))
-    .forUpdate()
-    .executeTakeFirst();
-  return row ?? null;
+  return (await numberInScope(trx, number, scope).forUpdate().executeTakeFirst()) ?? null;
 }
 
 export async function existingNumbers(db: Db, numbers: string[]): Promise<Set<string>> {
