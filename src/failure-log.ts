@@ -14,17 +14,21 @@ const kindOf = (error: unknown) => {
  * (the next line says how many were held back). Wall-clock time, not the business clock: this
  * paces a log, it decides nothing.
  */
-export function failureReporter(log: Logger, intervalMs = 30_000): FailureReporter {
+export function failureReporter(
+  log: Logger,
+  intervalMs = 30_000,
+  now: () => number = () => performance.now(),
+): FailureReporter {
   const lastLogged = new Map<string, { at: number; heldBack: number }>();
   return (source, error) => {
     const key = `${source}:${kindOf(error)}`;
-    const now = performance.now();
+    const at = now();
     const last = lastLogged.get(key);
-    if (last && now - last.at < intervalMs) {
+    if (last && at - last.at < intervalMs) {
       last.heldBack += 1;
       return;
     }
-    lastLogged.set(key, { at: now, heldBack: 0 });
+    lastLogged.set(key, { at, heldBack: 0 });
     log.warn({ source, err: error, heldBack: last?.heldBack ?? 0 }, `${source} failed`);
   };
 }
