@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { addDays } from "../src/lifecycle/periods.js";
-import { RESERVATION_DAYS } from "../src/lifecycle/states.js";
+import { DEFAULT_HOLD_DAYS } from "../src/lifecycle/policies.js";
 import { rate, ratio, sleep } from "./support.js";
 
 /* The SQL side of the transitions benchmark: seeding, the direct-SQL baseline, and reading outcomes. */
@@ -63,7 +63,7 @@ export async function applyDirectly(pool: pg.Pool, number: string, action: Actio
             state: "reserved",
             ownerId,
             kind: "manual",
-            expires: addDays(now, RESERVATION_DAYS.manual),
+            expires: addDays(now, DEFAULT_HOLD_DAYS.reservationDays),
           }
         : { state: "available", ownerId: null, kind: null, expires: null };
     await client.query(

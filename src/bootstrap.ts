@@ -10,6 +10,7 @@ import { type LocalService, startLocalPostgres } from "./local/postgres.js";
 import { startLocalRedis } from "./local/redis.js";
 import { createMailTransport } from "./mail/transport.js";
 import { createQueues, producerConnection } from "./queues.js";
+import { PolicyCache } from "./services/policies.js";
 
 export function createLogger(config: Pick<Config, "logLevel" | "production">, name = "numbers"): Logger {
   // Pretty lines for a person at a terminal; JSON lines for everything else.
@@ -83,6 +84,7 @@ export function createDependencies(
     clock: systemClock,
     log,
     mailer: createMailTransport(config),
+    policies: new PolicyCache(),
   };
 }
 

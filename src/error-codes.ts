@@ -15,6 +15,7 @@ export const RULE_CODES = [
   "too_many_numbers",
   "url_not_allowed",
   "idempotency_key_reused",
+  "below_legal_minimum",
 ] as const;
 
 /**
@@ -79,6 +80,7 @@ export const HTTP_STATUS = {
   duplicate_in_file: 422,
   malformed_row: 422,
   refused_by_database: 422,
+  below_legal_minimum: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 /** The status of a request whose items were refused (all or nothing), whatever its code. */

@@ -1,7 +1,9 @@
+import { timerPolicyOf } from "../db/number-columns.js";
 import type { Organization } from "../db/organizations.js";
 import type { Occupier, Site } from "../db/sites.js";
 import type { HistoryRow, NoticeRow, NumberRow, TransitionRow, WebhookRow } from "../db/tables.js";
 import type { WebhookDeliveryRow } from "../db/webhooks.js";
+import type { PolicyApplyReport } from "../services/apply-policies.js";
 import type { SweepReport } from "../services/sweeps.js";
 import type { AcceptedTransition } from "../services/transitions.js";
 import type { WebhookEventType } from "../services/webhooks.js";
@@ -66,6 +68,7 @@ export function numberView(row: NumberRow) {
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     version: row.version,
+    timerPolicy: timerPolicyOf(row),
   };
 }
 
@@ -146,6 +149,13 @@ export function deliveryView(row: WebhookDeliveryRow) {
     lastError: row.last_error,
     // A pending row not yet handed to the queue goes out as soon as the dispatcher runs.
     nextAttemptAt: row.status === "pending" ? iso(row.next_attempt_at ?? row.created_at) : null,
+  };
+}
+
+export function policyApplyReportView(report: PolicyApplyReport) {
+  return {
+    numbers: report.numbers,
+    changes: report.changes.map((change) => ({ ...change, from: iso(change.from), to: iso(change.to) })),
   };
 }
 

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import type { LifecycleFields, NumberChange, NumberSnapshot } from "../lifecycle/number-state.js";
+import type { PolicyClass, PolicyKey } from "../lifecycle/policies.js";
 import type { NumberRow, NumberUpdate } from "./tables.js";
 
 type SqlType = "text" | "uuid" | "timestamptz" | "boolean";
@@ -7,7 +8,8 @@ type SqlType = "text" | "uuid" | "timestamptz" | "boolean";
 /**
  * Where each life-cycle field lives and its SQL type: the one mapping between the pure rules'
  * fields and the `numbers` table. A change's columns, the SQL of a set-based change and the
- * history snapshot (in TypeScript and in SQL) are all derived from it.
+ * history snapshot (in TypeScript and in SQL) are all derived from it. `timerPolicy` is the one
+ * field kept in two columns (`timerPolicyColumns`).
  */
 const LIFECYCLE_COLUMNS = {
   state: ["state", "text"],
@@ -23,12 +25,35 @@ const LIFECYCLE_COLUMNS = {
   cooldownUntil: ["cooldown_until", "timestamptz"],
   deletedReason: ["deleted_reason", "text"],
   inServiceSinceAvailable: ["in_service_since_available", "boolean"],
-} as const satisfies Record<keyof LifecycleFields, readonly [keyof NumberRow, SqlType]>;
+  timerStartedAt: ["timer_started_at", "timestamptz"],
+} as const satisfies Record<
+  Exclude<keyof LifecycleFields, "timerPolicy">,
+  readonly [keyof NumberRow, SqlType]
+>;
 
 type LifecycleField = keyof typeof LIFECYCLE_COLUMNS;
 export type LifecycleColumn = (typeof LIFECYCLE_COLUMNS)[LifecycleField][0];
 
-const SQL_TYPES = new Map<string, SqlType>(Object.values(LIFECYCLE_COLUMNS));
+const SQL_TYPES = new Map<string, SqlType>([
+  ...Object.values(LIFECYCLE_COLUMNS),
+  ["timer_policy_country", "text"],
+  ["timer_policy_class", "text"],
+]);
+
+/** The policy that set a running timer, as its two columns (both null: the default, or no timer). */
+const timerPolicyColumns = (policy: PolicyKey | null) => ({
+  timer_policy_country: policy?.country ?? null,
+  timer_policy_class: policy?.class ?? null,
+});
+
+/**
+ * The policy whose period set the running timer; null when the configured default did, or when
+ * no period set it (docs/policies.md, "Which policy a timer came from").
+ */
+export function timerPolicyOf(row: NumberRow): PolicyKey | null {
+  if (!row.timer_started_at || (!row.timer_policy_country && !row.timer_policy_class)) return null;
+  return { country: row.timer_policy_country, class: row.timer_policy_class as PolicyClass | null };
+}
 
 /** The fields history keeps before and after each change (docs/domain.md#history). */
 const SNAPSHOT_FIELDS = [
@@ -65,9 +90,15 @@ export function toSnapshot(row: NumberRow): NumberSnapshot {
     cooldownUntil: row.cooldown_until,
     deletedReason: row.deleted_reason,
     inServiceSinceAvailable: row.in_service_since_available,
+    timerStartedAt: row.timer_started_at,
+    timerPolicy: timerPolicyOf(row),
     partnerId: row.partner_id,
     siteId: row.site_id,
     mainNumber: row.main_number,
+    country: row.country,
+    sku: row.sku,
+    portedIn: row.ported_in,
+    golden: row.golden,
   };
 }
 
@@ -94,8 +125,9 @@ export function historySnapshotSql(alias: string): RawBuilder<unknown> {
 
 /** The columns a change writes: its life-cycle fields, and the settings and PIN it clears. */
 export function changeColumns(change: NumberChange): NumberUpdate {
-  const columns: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(change.fields))
+  const { timerPolicy, ...fields } = change.fields;
+  const columns: Record<string, unknown> = timerPolicy === undefined ? {} : timerPolicyColumns(timerPolicy);
+  for (const [field, value] of Object.entries(fields))
     if (value !== undefined) columns[columnOf(field as LifecycleField)] = value;
   if (change.effects.includes("clear_settings")) columns.settings = "{}";
   if (change.effects.includes("reset_pin")) columns.pin_hash = null;
@@ -112,22 +144,33 @@ const sameValue = (a: unknown, b: unknown) =>
  */
 export function changeSetSql(
   alias: string,
-  choice: { when: RawBuilder<boolean>; whenTrue: NumberChange; whenFalse: NumberChange },
+  choice: {
+    when: RawBuilder<boolean>;
+    whenTrue: NumberChange;
+    whenFalse: NumberChange;
+    /** Columns whose `whenTrue` value each row computes itself (a period that differs per number). */
+    perRowWhenTrue?: Record<string, RawBuilder<unknown>>;
+  },
 ): RawBuilder<unknown> {
   for (const change of [choice.whenTrue, choice.whenFalse])
     if (change.effects.some((effect) => effect === "join_hunt_group" || effect === "leave_hunt_group"))
       throw new Error("A set-based change cannot carry hunt-group effects.");
   const ifTrue: Record<string, unknown> = changeColumns(choice.whenTrue);
   const ifFalse: Record<string, unknown> = changeColumns(choice.whenFalse);
+  const perRow = choice.perRowWhenTrue ?? {};
+  for (const name of Object.keys(perRow))
+    if (!(name in ifTrue)) throw new Error(`The change does not write ${name}, so no row can compute it.`);
   const names = [...new Set([...Object.keys(ifTrue), ...Object.keys(ifFalse)])];
   const assignments = names.map((name) => {
     const [a, b] = [ifTrue[name], ifFalse[name]];
-    if (name in ifTrue && name in ifFalse && sameValue(a, b)) return sql`${sql.ref(name)} = ${a}`;
+    if (!(name in perRow) && name in ifTrue && name in ifFalse && sameValue(a, b))
+      return sql`${sql.ref(name)} = ${a}`;
     const current = sql.ref(`${alias}.${name}`);
     const type = sql.raw(SQL_TYPES.get(name) ?? "text");
     const value = (side: Record<string, unknown>) =>
       name in side ? sql`CAST(${side[name]} AS ${type})` : current;
-    return sql`${sql.ref(name)} = CASE WHEN ${choice.when} THEN ${value(ifTrue)} ELSE ${value(ifFalse)} END`;
+    const whenTrue = perRow[name] ? sql`CAST(${perRow[name]} AS ${type})` : value(ifTrue);
+    return sql`${sql.ref(name)} = CASE WHEN ${choice.when} THEN ${whenTrue} ELSE ${value(ifFalse)} END`;
   });
   return sql.join(assignments, sql`, `);
 }

@@ -7,6 +7,9 @@ import { type NumberFilters, type NumberSort, selectMatching } from "./search.js
 
 const whenReserved = (column: string) => `CASE WHEN numbers.reservation_kind IS NOT NULL THEN ${column} END`;
 const whenLocked = (column: string) => `CASE WHEN numbers.state = 'locked' THEN ${column} END`;
+/** As `toNumberView`'s timerPolicy: shown while a period timer runs and a policy (not the default) set it. */
+const whenTimerPolicy = (column: string) =>
+  `CASE WHEN numbers.timer_started_at IS NOT NULL AND (numbers.timer_policy_country IS NOT NULL OR numbers.timer_policy_class IS NOT NULL) THEN ${column} END`;
 const whenPending = (column: string) =>
   `CASE WHEN numbers.pending_transition_id IS NOT NULL THEN ${column} END`;
 
@@ -51,6 +54,8 @@ export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string])[] = [
   ["createdAt", iso("numbers.created_at")],
   ["updatedAt", iso("numbers.updated_at")],
   ["version", "numbers.version::text"],
+  ["timerPolicy.country", whenTimerPolicy("numbers.timer_policy_country")],
+  ["timerPolicy.class", whenTimerPolicy("numbers.timer_policy_class")],
 ];
 
 /** Bound values written into the statement text, for COPY, which takes no parameters. */

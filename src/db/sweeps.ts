@@ -1,9 +1,11 @@
 import { type RawBuilder, sql } from "kysely";
 import type pg from "pg";
 import { EXPIRIES, type Expiry } from "../lifecycle/expiries.js";
+import { PERIOD_NAMES, type ResolvedPeriods } from "../lifecycle/policies.js";
 import type { State } from "../lifecycle/states.js";
 import type { Db } from "./database.js";
 import { changeSetSql, columnOf, historySnapshotSql } from "./number-columns.js";
+import { cooldownPolicyPick } from "./policies.js";
 
 /**
  * Expiry sweeps: one statement per batch changes the due numbers, writes their history and (for
@@ -18,7 +20,14 @@ import { changeSetSql, columnOf, historySnapshotSql } from "./number-columns.js"
 export interface ExpiryBatch {
   at: Date;
   limit: number;
-  cooldownDays: number;
+}
+
+/** Where a number's cooldown comes from when no policy sets one, and the floor the law puts under it. */
+export interface CooldownDefaults {
+  /** COOLDOWN_DAYS: the cooldown of a number no policy gives one. */
+  defaultCooldownDays: number;
+  /** Numbers of this country never cool down for fewer days than this. */
+  legalMinimum: { country: string; days: number };
 }
 
 /** Number and the state it went to. */
@@ -28,30 +37,72 @@ export interface ExpiredNumber {
 }
 
 /**
- * The CTEs `due` (the claimed batch), `changed` (the numbers as changed, with the expiry that was
- * due as `expires_at`) and `history`, for one expiry; the caller adds what follows `changed`.
+ * Each row's own period stands in for this one when the statement runs: the pure change is taken
+ * with it, and the columns a period decides are then computed per row (`PERIOD_COLUMNS`).
  */
-function expiryCtes(expiry: Expiry, batch: ExpiryBatch) {
+const ANY_PERIODS = Object.freeze(
+  Object.fromEntries(PERIOD_NAMES.map((name) => [name, { days: 1, policy: null }])) as ResolvedPeriods,
+);
+
+/**
+ * The number's cooldown as `resolvePeriods` picks it (`cooldownPolicyPick`, the configured default,
+ * the legal minimum), and whether it cools: in service since last available, for more than 0 days.
+ */
+function cooldownPeriodCte(defaults: CooldownDefaults) {
+  const { legalMinimum, defaultCooldownDays } = defaults;
+  return sql`period_of AS (
+      SELECT due.*, due.in_service_since_available AND period.days > 0 AS cools, period.days,
+        policy.country AS policy_country, policy.number_class AS policy_class
+      FROM due
+      LEFT JOIN LATERAL (${cooldownPolicyPick("due")}) AS policy ON due.in_service_since_available
+      CROSS JOIN LATERAL (
+        SELECT CASE WHEN due.country = ${legalMinimum.country}::text
+          THEN greatest(coalesce(policy.days, ${defaultCooldownDays}::numeric), ${legalMinimum.days}::numeric)
+          ELSE coalesce(policy.days, ${defaultCooldownDays}::numeric) END AS days
+      ) AS period
+    )`;
+}
+
+/** The columns a started cooldown's period decides, from each row's `period_of` (as `due`). */
+const COOLDOWN_PERIOD_COLUMNS = (at: Date) => ({
+  // N days are N × 24 h: an interval of days would follow the session's daylight saving.
+  cooldown_until: sql`${at}::timestamptz + due.days * interval '24 hours'`,
+  timer_policy_country: sql`due.policy_country`,
+  timer_policy_class: sql`due.policy_class`,
+});
+
+/**
+ * The CTEs `due` (the claimed batch), `changed` (the numbers as changed, with the expiry that was
+ * due as `expires_at`) and `history`, for one expiry; the caller adds what follows `changed`. An
+ * expiry whose change depends on the number's own period (reservation expiry: its cooldown) adds
+ * `period_of`, and the change's CASE follows whether the number cools.
+ */
+function expiryCtes(expiry: Expiry, batch: ExpiryBatch, defaults?: CooldownDefaults) {
   const due = sql.ref(columnOf(expiry.due));
   // Literals, not parameters: each expiry's partial index (0001) matches `state = 'reserved'` etc.
   const state = sql.lit(expiry.state);
-  const context = { now: batch.at, cooldownDays: batch.cooldownDays };
+  const context = { now: batch.at, periods: ANY_PERIODS };
+  const withPeriod = expiry.period !== null;
+  if (withPeriod && (expiry.period !== "cooldownDays" || !defaults))
+    throw new Error(`The sweeps know each number's cooldown period only, not ${expiry.period}.`);
   const set = changeSetSql("n", {
-    when: sql<boolean>`n.in_service_since_available`,
+    when: withPeriod ? sql<boolean>`due.cools` : sql<boolean>`n.in_service_since_available`,
     whenTrue: expiry.change({ inServiceSinceAvailable: true }, context),
     whenFalse: expiry.change({ inServiceSinceAvailable: false }, context),
+    perRowWhenTrue: withPeriod ? COOLDOWN_PERIOD_COLUMNS(batch.at) : {},
   });
   return sql`
     WITH due AS (
-      SELECT ctid AS row_id, ${due} AS expires_at, ${historySnapshotSql("numbers")} AS before
+      SELECT ctid AS row_id, ${due} AS expires_at, ${historySnapshotSql("numbers")} AS before,
+        in_service_since_available, country, sku, ported_in, golden
       FROM numbers
       WHERE state = ${state} AND ${due} <= ${batch.at} AND pending_transition_id IS NULL
       LIMIT ${batch.limit}
       FOR UPDATE SKIP LOCKED
-    ), changed AS (
+    ), ${withPeriod ? sql`${cooldownPeriodCte(defaults!)},` : sql``} changed AS (
       UPDATE numbers AS n
       SET ${set}, updated_at = ${batch.at}, version = n.version + 1
-      FROM due
+      FROM ${withPeriod ? sql`period_of AS due` : sql`due`}
       WHERE n.ctid = due.row_id AND n.state = ${state} AND n.pending_transition_id IS NULL
       RETURNING n.number, n.state, n.partner_id, due.expires_at, due.before, ${historySnapshotSql("n")} AS after
     ), history AS (
@@ -61,9 +112,15 @@ function expiryCtes(expiry: Expiry, batch: ExpiryBatch) {
     )`;
 }
 
-/** Reserved numbers whose expiry has passed go back to inventory: available, or cooldown. */
-export async function expireReservations(db: Db, batch: ExpiryBatch): Promise<ExpiredNumber[]> {
-  const { rows } = await sql<ExpiredNumber>`${expiryCtes(EXPIRIES.reservation, batch)}
+/**
+ * Reserved numbers whose expiry has passed go back to inventory: available, or cooldown for the
+ * number's own cooldown period (`backToInventory` with the period `resolvePeriods` gives it).
+ */
+export async function expireReservations(
+  db: Db,
+  batch: ExpiryBatch & CooldownDefaults,
+): Promise<ExpiredNumber[]> {
+  const { rows } = await sql<ExpiredNumber>`${expiryCtes(EXPIRIES.reservation, batch, batch)}
     SELECT number, state FROM changed`.execute(db);
   return rows;
 }

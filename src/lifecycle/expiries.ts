@@ -1,5 +1,6 @@
 import { backToAvailable, backToInventory } from "./holds.js";
 import type { DecisionContext, LifecycleFields, NumberChange } from "./number-state.js";
+import type { PeriodName } from "./policies.js";
 import type { State, SystemAction } from "./states.js";
 
 /** A timer that runs out: the numbers in `state` whose `due` instant has passed change by `change`. */
@@ -8,9 +9,11 @@ export interface Expiry {
   due: "reservationExpiresAt" | "lockExpiresAt" | "cooldownUntil";
   /** How history names the change. */
   action: SystemAction;
+  /** The number's own period the change depends on, if any (its policy decides it per number). */
+  period: PeriodName | null;
   change: (
     number: Pick<LifecycleFields, "inServiceSinceAvailable">,
-    context: Pick<DecisionContext, "now" | "cooldownDays">,
+    context: Pick<DecisionContext, "now" | "periods">,
   ) => NumberChange;
 }
 
@@ -23,8 +26,21 @@ export const EXPIRIES: Readonly<Record<"reservation" | "lock" | "cooldown", Expi
     state: "reserved",
     due: "reservationExpiresAt",
     action: "reservation_expired",
+    period: "cooldownDays",
     change: backToInventory,
   },
-  lock: { state: "locked", due: "lockExpiresAt", action: "lock_expired", change: backToAvailable },
-  cooldown: { state: "cooldown", due: "cooldownUntil", action: "cooldown_ended", change: backToAvailable },
+  lock: {
+    state: "locked",
+    due: "lockExpiresAt",
+    action: "lock_expired",
+    period: null,
+    change: backToAvailable,
+  },
+  cooldown: {
+    state: "cooldown",
+    due: "cooldownUntil",
+    action: "cooldown_ended",
+    period: null,
+    change: backToAvailable,
+  },
 });

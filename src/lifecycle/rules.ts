@@ -1,5 +1,5 @@
 import type { RuleCode } from "../error-codes.js";
-import { available, backToInventory, NO_HOLD, reservedFor } from "./holds.js";
+import { available, backToInventory, NO_HOLD, NO_TIMER, reservedFor } from "./holds.js";
 import type {
   DecisionContext,
   LifecycleFields,
@@ -7,8 +7,8 @@ import type {
   NumberSnapshot,
   TransitionRequest,
 } from "./number-state.js";
-import { addDays } from "./periods.js";
-import { type Action, RESERVATION_DAYS, type ReservationKind, type State } from "./states.js";
+import type { Action, ReservationKind, State } from "./states.js";
+import { startTimer, TIMED_RESERVATION_PERIODS } from "./timers.js";
 
 export interface Refusal {
   code: RuleCode | "invalid_state";
@@ -94,13 +94,13 @@ const putInService = (number: NumberSnapshot, request: TransitionRequest): Numbe
   effects: ["join_hunt_group"],
 });
 
-function subscriptionEnded(kind: keyof typeof RESERVATION_DAYS & ReservationKind): Rule {
+function subscriptionEnded(kind: keyof typeof TIMED_RESERVATION_PERIODS & ReservationKind): Rule {
   return {
     from: ["assigned"],
     // Out of service: it no longer rings in the owner's hunt group.
-    change: (number, _request, { now }) => ({
+    change: (number, _request, { now, periods }) => ({
       fields: {
-        ...reservedFor(number.ownerId, kind, now, addDays(now, RESERVATION_DAYS[kind])),
+        ...reservedFor(number.ownerId, kind, now, startTimer(now, periods[TIMED_RESERVATION_PERIODS[kind]])),
         subscriptionId: number.subscriptionId,
       },
       effects: ["leave_hunt_group"],
@@ -113,8 +113,8 @@ export const RULES: Record<Action, Rule> = {
   reserve: {
     from: ["available"],
     check: (_number, request, context) => requireKnownOwner(request, context) ?? requireRemark(request),
-    change: (_number, request, { now }) =>
-      fieldsOnly(reservedFor(request.ownerId!, "manual", now, addDays(now, RESERVATION_DAYS.manual))),
+    change: (_number, request, { now, periods }) =>
+      fieldsOnly(reservedFor(request.ownerId!, "manual", now, startTimer(now, periods.reservationDays))),
   },
   extend: {
     from: ["reserved"],
@@ -133,12 +133,14 @@ export const RULES: Record<Action, Rule> = {
         );
       return undefined;
     },
+    // The paid period's end, not a period of ours: no policy recomputes it.
     change: (number, request) =>
       fieldsOnly({
         reservationKind: "charged",
         reservationExpiresAt: request.until!,
         subscriptionId: request.subscriptionId!,
         ownerId: number.ownerId,
+        ...NO_TIMER,
       }),
   },
   release: {
@@ -195,10 +197,10 @@ export const RULES: Record<Action, Rule> = {
           )
         : undefined,
     // An allocated (site) number stays allocated; any other goes back to a free reservation.
-    change: (number, _request, { now }) => ({
+    change: (number, _request, { now, periods }) => ({
       fields: number.siteId
         ? reservedFor(number.ownerId, "allocation", now, null)
-        : reservedFor(number.ownerId, "manual", now, addDays(now, RESERVATION_DAYS.manual)),
+        : reservedFor(number.ownerId, "manual", now, startTimer(now, periods.reservationDays)),
       effects: ["clear_settings", "reset_pin", "leave_hunt_group"],
     }),
   },
@@ -221,14 +223,18 @@ export const RULES: Record<Action, Rule> = {
       (request.until && request.until <= now
         ? refuse("until_not_later", "A lock's expiry must be in the future.")
         : undefined),
-    change: (_number, request, { now, lockPeriodDays }) =>
-      fieldsOnly({
+    change: (_number, request, { now, periods }) => {
+      // An explicit `until` is the caller's, not a period's: no policy recomputes it.
+      const timer = request.until ? null : startTimer(now, periods.lockDays);
+      return fieldsOnly({
         ...NO_HOLD,
         state: "locked",
         lockedAt: now,
-        lockExpiresAt: request.until ?? addDays(now, lockPeriodDays),
+        lockExpiresAt: request.until ?? timer!.expiresAt,
         lockRemark: request.remark!.trim(),
-      }),
+        ...timer?.fields,
+      });
+    },
   },
   unlock: {
     from: ["locked"],

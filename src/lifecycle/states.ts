@@ -67,23 +67,19 @@ export type OrganizationKind = (typeof ORGANIZATION_KINDS)[number];
 export const ROLES = Object.freeze(["platform_admin", "partner_admin", "customer_admin", "viewer"] as const);
 export type Role = (typeof ROLES)[number];
 
-/** Days of reservation each timed kind grants (docs/domain.md#reservations). */
-export const RESERVATION_DAYS = Object.freeze({
-  manual: 28,
-  subscription_expired: 56,
-  subscription_terminated: 28,
-  swapped_out: 1,
-} as const satisfies Partial<Record<ReservationKind, number>>);
-
 /** Days before an expiry at which the reserver or support desk is told. */
 export const NOTICE_DAYS = 7;
 
-/** History actions that no caller requests: a number added, and what the sweeps do. */
+/**
+ * History actions that no caller requests: a number added, what the sweeps do, and a running
+ * timer recomputed under new policies.
+ */
 export const SYSTEM_ACTIONS = Object.freeze([
   "add",
   "reservation_expired",
   "lock_expired",
   "cooldown_ended",
+  "policy_applied",
 ] as const);
 export type SystemAction = (typeof SYSTEM_ACTIONS)[number];
 export type HistoryAction = Action | SystemAction;

@@ -7,7 +7,7 @@ import { finishTransition, inNumberOrder, lockPendingWithNumber } from "../db/tr
 import type { Dependencies } from "../dependencies.js";
 import { decide } from "../lifecycle/decide.js";
 import type { TransitionOutcome } from "../lifecycle/states.js";
-import { loadDecisionContext } from "./decision-context.js";
+import { loadDecisionContext, type PeriodSources } from "./decision-context.js";
 import { numberFacts, recordEvents, type WebhookEventType } from "./webhooks.js";
 
 export type AppliedOutcome = {
@@ -29,7 +29,8 @@ export async function applyTransition(
 ): Promise<AppliedOutcome | null> {
   return deps.db.transaction().execute(async (trx) => {
     const events = new TransitionEvents();
-    const outcome = await applyPending(trx, deps, transitionId, events);
+    const sources = { config: deps.config, policies: await deps.policies.current(trx) };
+    const outcome = await applyPending(trx, deps, transitionId, sources, events);
     await events.record(trx, deps.clock.now());
     return outcome;
   });
@@ -49,8 +50,10 @@ export async function applyTransitions(
   return deps.db.transaction().execute(async (trx) => {
     const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
     const events = new TransitionEvents();
+    // One check of the policy set for the whole batch: it shares one transaction anyway.
+    const sources = { config: deps.config, policies: await deps.policies.current(trx) };
     for (const id of await inNumberOrder(trx, transitionIds))
-      outcomes.set(id, await applyPending(trx, deps, id, events));
+      outcomes.set(id, await applyPending(trx, deps, id, sources, events));
     await events.record(trx, deps.clock.now());
     return outcomes;
   });
@@ -64,6 +67,7 @@ async function applyPending(
   trx: Trx,
   deps: Dependencies,
   transitionId: string,
+  sources: PeriodSources,
   events: TransitionEvents,
 ): Promise<AppliedOutcome | null> {
   const locked = await lockPendingWithNumber(trx, transitionId);
@@ -72,11 +76,7 @@ async function applyPending(
   const now = deps.clock.now();
   const { request } = transition;
   const snapshot = toSnapshot(row);
-  const decision = decide(
-    snapshot,
-    request,
-    await loadDecisionContext(trx, snapshot, request, deps.config, now),
-  );
+  const decision = decide(snapshot, request, await loadDecisionContext(trx, snapshot, request, sources, now));
   const before = historySnapshot(snapshot);
   const outcome = { transitionId, number: row.number, action: transition.action };
   const times = { requestedAt: transition.requested_at, finishedAt: now };

@@ -4,6 +4,7 @@ import { recordLockNotices, recordReservationNotices } from "../db/notices.js";
 import { endCooldowns, expireLocks, expireReservations, withSweepLock } from "../db/sweeps.js";
 import type { Dependencies } from "../dependencies.js";
 import { addDays } from "../lifecycle/periods.js";
+import { LEGAL_MINIMUM_COOLDOWN } from "../lifecycle/policies.js";
 import { NOTICE_DAYS } from "../lifecycle/states.js";
 import { observeSweep } from "../metrics.js";
 import { enqueuePendingNotices } from "./notices.js";
@@ -99,20 +100,19 @@ async function applySweeps(
   const runId = randomUUID();
   const recordedAt = deps.clock.now();
   const { cooldownDays, platformSupportEmail } = deps.config;
+  const reservationExpiry = { at, defaultCooldownDays: cooldownDays, legalMinimum: LEGAL_MINIMUM_COOLDOWN };
 
   // Metrics describe what happened; a dry run happened to nothing.
   const measured = <T>(sweep: string, task: () => Promise<T[]>) => (dryRun ? task() : observed(sweep, task));
 
   const reservationsExpired = await measured("reservations", () =>
-    inBatches(batchSize, (limit) => expireReservations(db, { at, limit, cooldownDays })),
+    inBatches(batchSize, (limit) => expireReservations(db, { ...reservationExpiry, limit })),
   );
   const locksExpired = await measured("locks", () =>
-    inBatches(batchSize, (limit) =>
-      expireLocks(db, { at, limit, cooldownDays, runId, platformSupportEmail, recordedAt }),
-    ),
+    inBatches(batchSize, (limit) => expireLocks(db, { at, limit, runId, platformSupportEmail, recordedAt })),
   );
   const cooldownsEnded = await measured("cooldowns", () =>
-    inBatches(batchSize, (limit) => endCooldowns(db, { at, limit, cooldownDays })),
+    inBatches(batchSize, (limit) => endCooldowns(db, { at, limit })),
   );
 
   const window = { at, until: addDays(at, NOTICE_DAYS), runId, recordedAt, platformSupportEmail };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { historySnapshot, toSnapshot } from "../../src/db/number-columns.js";
 import { EXPIRIES } from "../../src/lifecycle/expiries.js";
 import { backToInventory } from "../../src/lifecycle/holds.js";
+import { defaultPeriods, resolvePeriods } from "../../src/lifecycle/policies.js";
 import { runSweeps } from "../../src/services/sweeps.js";
 import { addNumbers, createOrganization, freshNumber, getNumber, transition } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
@@ -64,7 +65,10 @@ describe("reservation expiry is the pure rule, applied set-based", () => {
 
       const expected = {
         ...before,
-        ...backToInventory(before, { now: at, cooldownDays }).fields,
+        ...backToInventory(before, {
+          now: at,
+          periods: resolvePeriods([], before, defaultPeriods({ cooldownDays, lockPeriodDays: 28 })),
+        }).fields,
       };
       const row = await numberRow(t.deps, number);
       expect(toSnapshot(row)).toEqual(expected);
@@ -271,7 +275,10 @@ describe("lock expiry and cooldown end are the pure rules, applied set-based", (
     expect(rule.due).toBe(due);
     expect(toSnapshot(row)).toEqual({
       ...before,
-      ...rule.change(before, { now: at, cooldownDays: 30 }).fields,
+      ...rule.change(before, {
+        now: at,
+        periods: resolvePeriods([], before, defaultPeriods({ cooldownDays: 30, lockPeriodDays: 28 })),
+      }).fields,
     });
     const last = (await history(t.app, number)).at(-1)!;
     expect(last).toMatchObject({ action: rule.action, actor: "system" });
