@@ -7,7 +7,7 @@ import { type NumberFilters, type NumberSort, selectMatching } from "./search.js
 
 const whenReserved = (column: string) => `CASE WHEN numbers.reservation_kind IS NOT NULL THEN ${column} END`;
 const whenLocked = (column: string) => `CASE WHEN numbers.state = 'locked' THEN ${column} END`;
-/** As `toNumberView`'s timerPolicy: shown while a period timer runs and a policy (not the default) set it. */
+/** As `numberView`'s timerPolicy (src/api/views.ts): shown while a period timer runs and a policy (not the default) set it. */
 const whenTimerPolicy = (column: string) =>
   `CASE WHEN numbers.timer_started_at IS NOT NULL AND (numbers.timer_policy_country IS NOT NULL OR numbers.timer_policy_class IS NOT NULL) THEN ${column} END`;
 const whenPending = (column: string) =>

@@ -38,7 +38,7 @@ export interface ExpiredNumber {
 
 /**
  * Each row's own period stands in for this one when the statement runs: the pure change is taken
- * with it, and the columns a period decides are then computed per row (`PERIOD_COLUMNS`).
+ * with it, and the columns a period decides are then computed per row (`COOLDOWN_PERIOD_COLUMNS`).
  */
 const ANY_PERIODS = Object.freeze(
   Object.fromEntries(PERIOD_NAMES.map((name) => [name, { days: 1, policy: null }])) as ResolvedPeriods,
