@@ -1,5 +1,5 @@
 /**
- * Migration 0008's back-fill of who may read each history entry, transition and notice, on a
+ * Migration 0010's back-fill of who may read each history entry, transition and notice, on a
  * database the size of a busy installation: 1,000,000 numbers, 2,000,000 history entries,
  * 500,000 transitions, 50,000 notices, 10,000 organisations under 100 partners. The baseline,
  * timed first in the same run, is the floor of any back-fill: one plain `UPDATE` setting a
@@ -20,7 +20,7 @@ import { REPO_ROOT } from "./support.js";
 const NUMBERS = 1_000_000;
 const CUSTOMERS = 10_000;
 const PARTNERS = 100;
-const AUDIENCES = "0008-audiences-and-failure-limits";
+const AUDIENCES = "0010-audiences-and-failure-limits";
 const say = (message: string) => process.stderr.write(`[audience-backfill bench] ${message}\n`);
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
 
@@ -143,14 +143,4 @@ export async function run() {
     await postgres.stop().catch(() => {});
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  run().then(
-    (result) => console.log(JSON.stringify(result, null, 2)),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
 }

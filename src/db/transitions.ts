@@ -1,32 +1,42 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
+import type { TransitionRequest } from "../lifecycle/number-state.js";
+import type { TransitionOutcome } from "../lifecycle/states.js";
+import type { Db, Trx } from "./database.js";
+import { type HistoryEntry, historyValues } from "./history.js";
 import { audienceOf, audienceSql, type NumberFacts, type Scope, visibleIn } from "./scope.js";
-import type { Database, NumberRow, TransitionRow } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { NumberRow, TransitionRow } from "./tables.js";
 
 export interface NewTransition {
   id: string;
   number: string;
-  action: string;
-  request: Record<string, unknown>;
+  request: TransitionRequest;
   actor: string;
   requestedAt: Date;
 }
 
-export function toTransitionView(row: TransitionRow) {
+/** A transition row with its request read back into the one domain shape. */
+export type Transition = Omit<TransitionRow, "request"> & { request: TransitionRequest };
+
+/**
+ * A request as `transitions.request` keeps it: every field present (null when not given), the
+ * instant as ISO text. Idempotency keys hash this same form.
+ */
+export function requestJson(request: TransitionRequest) {
   return {
-    id: row.id,
-    number: row.number,
-    action: row.action,
-    status: row.status as "pending" | "applied" | "rejected",
-    error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
-    requestedAt: row.requested_at.toISOString(),
-    finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
-    before: (row.before ?? null) as Record<string, unknown> | null,
-    after: (row.after ?? null) as Record<string, unknown> | null,
+    action: request.action,
+    remark: request.remark ?? null,
+    ownerId: request.ownerId ?? null,
+    subscriptionId: request.subscriptionId ?? null,
+    until: request.until ? request.until.toISOString() : null,
+    reason: request.reason ?? null,
+    endUserId: request.endUserId ?? null,
   };
 }
-export type TransitionView = ReturnType<typeof toTransitionView>;
+
+function toTransition(row: TransitionRow): Transition {
+  const stored = row.request as ReturnType<typeof requestJson>;
+  return { ...row, request: { ...stored, until: stored.until ? new Date(stored.until) : null } };
+}
 
 /**
  * Records new transitions and marks their numbers pending, in one statement: a number is never
@@ -34,14 +44,14 @@ export type TransitionView = ReturnType<typeof toTransitionView>;
  * the number when it was asked for (the number is unchanged until the transition finishes).
  * One array per column, so any number of transitions takes the same few parameters.
  */
-export async function insertPendingTransitions(trx: Transaction<Database>, transitions: NewTransition[]) {
+export async function insertPendingTransitions(trx: Trx, transitions: NewTransition[]) {
   if (transitions.length === 0) return;
-  const column = <K extends keyof NewTransition>(key: K) => transitions.map((t) => t[key]);
+  const column = <T>(value: (t: NewTransition) => T) => transitions.map(value);
   await sql`
     WITH input AS (
-      SELECT * FROM unnest(${column("id")}::uuid[], ${column("number")}::text[], ${column("action")}::text[],
-        ${transitions.map((t) => JSON.stringify(t.request))}::jsonb[], ${column("actor")}::text[],
-        ${column("requestedAt")}::timestamptz[])
+      SELECT * FROM unnest(${column((t) => t.id)}::uuid[], ${column((t) => t.number)}::text[],
+        ${column((t) => t.request.action)}::text[], ${column((t) => JSON.stringify(requestJson(t.request)))}::jsonb[],
+        ${column((t) => t.actor)}::text[], ${column((t) => t.requestedAt)}::timestamptz[])
         AS t(id, number, action, request, actor, requested_at)
     ), inserted AS (
       INSERT INTO transitions (id, number, action, status, request, actor, requested_at, enqueued_at, visible_to)
@@ -56,8 +66,21 @@ export async function insertPendingTransitions(trx: Transaction<Database>, trans
     FROM inserted WHERE numbers.number = inserted.number`.execute(trx);
 }
 
-export async function findTransition(db: Db, id: string): Promise<TransitionRow | null> {
-  return (await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+export async function findTransition(db: Db, id: string): Promise<Transition | null> {
+  const row = await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toTransition(row) : null;
+}
+
+/** The transitions among `ids`, in the order of their numbers: the order a batch locks them in. */
+export async function inNumberOrder(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("transitions")
+    .select("id")
+    .where("id", "=", sql<string>`ANY(${ids}::uuid[])`)
+    .orderBy("number")
+    .execute();
+  return rows.map((row) => row.id);
 }
 
 /**
@@ -69,15 +92,14 @@ export async function findVisibleTransition(
   id: string,
   scope: Scope,
   actor: string,
-): Promise<TransitionRow | null> {
-  return (
-    (await db
-      .selectFrom("transitions")
-      .selectAll()
-      .where("id", "=", id)
-      .where((eb) => eb.or([visibleIn(scope, "transitions.visible_to"), eb("actor", "=", actor)]))
-      .executeTakeFirst()) ?? null
-  );
+): Promise<Transition | null> {
+  const row = await db
+    .selectFrom("transitions")
+    .selectAll()
+    .where("id", "=", id)
+    .where((eb) => eb.or([visibleIn(scope, "transitions.visible_to"), eb("actor", "=", actor)]))
+    .executeTakeFirst();
+  return row ? toTransition(row) : null;
 }
 
 /**
@@ -85,9 +107,9 @@ export async function findVisibleTransition(
  * already finished it (a redelivered job).
  */
 export async function lockPendingWithNumber(
-  trx: Transaction<Database>,
+  trx: Trx,
   id: string,
-): Promise<{ transition: TransitionRow; number: NumberRow } | null> {
+): Promise<{ transition: Transition; number: NumberRow } | null> {
   const row = await trx
     .selectFrom("transitions as t")
     .innerJoin("numbers", "numbers.number", "t.number")
@@ -132,7 +154,7 @@ export async function lockPendingWithNumber(
   } = row;
   return {
     number,
-    transition: {
+    transition: toTransition({
       id: t_id,
       number: number.number,
       action: t_action,
@@ -148,42 +170,19 @@ export async function lockPendingWithNumber(
       finished_at: t_finished_at,
       visible_to: t_visible_to,
       failed_attempts: t_failed_attempts,
-    },
+    }),
   };
 }
-
-export interface HistoryEntry {
-  number: string;
-  at: Date;
-  action: string;
-  actor: string;
-  remark: string | null;
-  transitionId: string | null;
-  before: unknown;
-  after: unknown;
-}
-
-const historyValues = (entry: HistoryEntry, facts: NumberFacts) => ({
-  number: entry.number,
-  at: entry.at,
-  action: entry.action,
-  actor: entry.actor,
-  remark: entry.remark,
-  transition_id: entry.transitionId,
-  before: JSON.stringify(entry.before),
-  after: JSON.stringify(entry.after),
-  visible_to: audienceOf(facts),
-});
 
 /**
  * Finishes a transition and, when it changed the number, writes its history entry in the same
  * statement. `facts` are the number before and after: whoever could see it then may read both.
  */
 export async function finishTransition(
-  trx: Transaction<Database>,
+  trx: Trx,
   id: string,
   outcome: {
-    status: "applied" | "rejected";
+    status: TransitionOutcome;
     before: unknown;
     after: unknown;
     errorCode?: string;
@@ -213,7 +212,7 @@ export async function finishTransition(
       .returningAll()
       .executeTakeFirstOrThrow();
   return trx
-    .with("history", (db) => db.insertInto("number_history").values(historyValues(history, facts)))
+    .with("history", (db) => db.insertInto("number_history").values(historyValues(history)))
     .updateTable("transitions")
     .set(finish)
     .where("id", "=", id)
@@ -241,7 +240,7 @@ export async function countFailedAttempt(db: Db, id: string): Promise<number | n
  * the reconciler hands them over again (a wiped Redis or a lost job). Claims them by moving
  * `enqueued_at`, so two schedulers running at once do not both take the same rows.
  */
-export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: number, limit: number) {
+export async function claimStalePending(db: Db, olderThanSeconds: number, limit: number) {
   const rows = await db
     .updateTable("transitions")
     .set({ enqueued_at: sql<Date>`now()` })
@@ -259,73 +258,4 @@ export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: 
     .returning(["id"])
     .execute();
   return rows.map((row) => row.id);
-}
-
-/** The number's history that `scope` may read (recorded while the number was in it), oldest first. */
-export async function listHistory(db: Db, number: string, scope: Scope) {
-  const rows = await db
-    .selectFrom("number_history")
-    .selectAll()
-    .where("number", "=", number)
-    .where(visibleIn(scope, "number_history.visible_to"))
-    .orderBy("id")
-    .execute();
-  return rows.map((row) => ({
-    at: row.at.toISOString(),
-    action: row.action,
-    actor: row.actor,
-    remark: row.remark,
-    transitionId: row.transition_id,
-    before: row.before as Record<string, unknown> | null,
-    after: row.after as Record<string, unknown>,
-  }));
-}
-
-export async function findIdempotencyKey(db: Db, apiKeyId: string, key: string, notBefore: Date) {
-  return (
-    (await db
-      .selectFrom("idempotency_keys")
-      .selectAll()
-      .where("api_key_id", "=", apiKeyId)
-      .where("key", "=", key)
-      .where("created_at", ">=", notBefore)
-      .executeTakeFirst()) ?? null
-  );
-}
-
-/**
- * Records the key with the transition it produced. A concurrent request with the same key hits
- * the primary key and fails with 23505; the caller then answers from the winner's row.
- */
-export async function saveIdempotencyKey(
-  trx: Transaction<Database>,
-  entry: {
-    apiKeyId: string;
-    key: string;
-    requestHash: string;
-    transitionId: string;
-    createdAt: Date;
-    notBefore: Date;
-  },
-) {
-  await trx
-    .deleteFrom("idempotency_keys")
-    .where("api_key_id", "=", entry.apiKeyId)
-    .where("key", "=", entry.key)
-    .where("created_at", "<", entry.notBefore)
-    .execute();
-  await trx
-    .insertInto("idempotency_keys")
-    .values({
-      api_key_id: entry.apiKeyId,
-      key: entry.key,
-      request_hash: entry.requestHash,
-      transition_id: entry.transitionId,
-      created_at: entry.createdAt,
-    })
-    .execute();
-}
-
-export async function deleteExpiredIdempotencyKeys(db: Db, before: Date) {
-  await db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
 }

@@ -1,10 +1,9 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
+import type { DeliveryStatus } from "../lifecycle/states.js";
+import type { Db, Trx } from "./database.js";
 import { audienceSql, type NumberFacts } from "./scope.js";
-import type { Database } from "./tables.js";
 
 export type { NumberFacts };
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 export interface DeliveryKey {
   eventId: string;
@@ -40,7 +39,7 @@ export async function insertWebhook(
  * Active webhooks of an organisation (null: the platform's), counted under a transaction-scoped
  * lock on that owner, so two creations at once cannot both slip under a cap.
  */
-export async function countActiveWebhooksLocked(trx: Transaction<Database>, organizationId: string | null) {
+export async function countActiveWebhooksLocked(trx: Trx, organizationId: string | null) {
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`webhooks:${organizationId ?? "platform"}`}, 0))`.execute(
     trx,
   );
@@ -90,7 +89,7 @@ export interface NewEvent {
  * not written. Returns how many deliveries were recorded.
  */
 export async function insertEventsWithDeliveries(
-  trx: Transaction<Database>,
+  trx: Trx,
   type: string,
   events: NewEvent[],
   at: Date,
@@ -133,6 +132,9 @@ export async function insertEventsWithDeliveries(
   return Number(rows[0]?.count ?? 0);
 }
 
+export type WebhookDeliveryRow = Awaited<ReturnType<typeof listDeliveries>>[number];
+
+/** A webhook's deliveries, newest first, with the type of their event. */
 export async function listDeliveries(db: Db, webhookId: string, limit: number) {
   return db
     .selectFrom("webhook_deliveries as d")
@@ -160,7 +162,7 @@ export async function listDeliveries(db: Db, webhookId: string, limit: number) {
  * two dispatchers do not take the same rows. Retry timing is operational, not business time, so
  * it runs on Postgres's clock (as the transitions reconciler does), never the injected Clock.
  */
-export async function claimDueDeliveries(db: Kysely<Database>, staleAfterSeconds: number, limit: number) {
+export async function claimDueDeliveries(db: Db, staleAfterSeconds: number, limit: number) {
   const { rows } = await sql<{ event_id: string; webhook_id: string; organization_id: string | null }>`
     UPDATE webhook_deliveries d SET next_attempt_at = now()
     FROM (
@@ -220,7 +222,7 @@ export async function recordAttempt(
   db: Db,
   key: DeliveryKey,
   attempt: {
-    status: "pending" | "delivered" | "failed";
+    status: DeliveryStatus;
     statusCode: number | null;
     error: string | null;
     retryInMs?: number;

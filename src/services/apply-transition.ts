@@ -1,21 +1,27 @@
-import type { Transaction } from "kysely";
-import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
+import { transitionView } from "../api/views.js";
+import type { Trx } from "../db/database.js";
+import { changeColumns, historySnapshot, toSnapshot } from "../db/number-columns.js";
+import { finishPending } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
-import type { Database, NumberRow, TransitionRow } from "../db/tables.js";
-import { finishTransition, lockPendingWithNumber, toTransitionView } from "../db/transitions.js";
+import type { NumberRow } from "../db/tables.js";
+import {
+  finishTransition,
+  inNumberOrder,
+  lockPendingWithNumber,
+  type Transition,
+} from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import type { ErrorCode } from "../error-codes.js";
 import { decide } from "../lifecycle/decide.js";
-import type { NumberChange } from "../lifecycle/number-state.js";
+import type { TransitionOutcome } from "../lifecycle/states.js";
 import { loadDecisionContext, type PeriodSources } from "./decision-context.js";
-import { fromStored, type StoredRequest } from "./transition-request.js";
 import { numberFacts, recordEvents, type WebhookEventType } from "./webhooks.js";
 
 export type AppliedOutcome = {
   transitionId: string;
   number: string;
   action: string;
-  status: "applied" | "rejected";
+  status: TransitionOutcome;
   requestedAt: Date;
   finishedAt: Date;
 };
@@ -40,7 +46,7 @@ export async function applyTransition(
 /**
  * Applies several pending transitions in ONE database transaction, each still decided on its own
  * locked row and recorded on its own: the commit (an fsync) is what limits throughput, so a
- * worker shares it between the jobs it holds (PERFORMANCE.md). Numbers are locked in number
+ * worker shares it between the jobs it holds (docs/benchmarks.md#transitions). Numbers are locked in number
  * order so two batches cannot deadlock on them. All or nothing: if the batch fails, the caller
  * applies each transition alone.
  */
@@ -49,17 +55,12 @@ export async function applyTransitions(
   transitionIds: string[],
 ): Promise<Map<string, AppliedOutcome | null>> {
   return deps.db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom("transitions")
-      .select(["id", "number"])
-      .where("id", "in", transitionIds)
-      .orderBy("number")
-      .execute();
     const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
     const events = new TransitionEvents();
     // One check of the policy set for the whole batch: it shares one transaction anyway.
     const sources = { config: deps.config, policies: await deps.policies.current(trx) };
-    for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id, sources, events));
+    for (const id of await inNumberOrder(trx, transitionIds))
+      outcomes.set(id, await applyPending(trx, deps, id, sources, events));
     await events.record(trx, deps.clock.now());
     return outcomes;
   });
@@ -70,7 +71,7 @@ export async function applyTransitions(
  * history entry, its webhook event and the outcome, lift the pending marker.
  */
 async function applyPending(
-  trx: Transaction<Database>,
+  trx: Trx,
   deps: Dependencies,
   transitionId: string,
   sources: PeriodSources,
@@ -80,7 +81,7 @@ async function applyPending(
   if (!locked) return null;
   const { transition, number: row } = locked;
   const now = deps.clock.now();
-  const request = fromStored(transition.request as StoredRequest);
+  const { request } = transition;
   const snapshot = toSnapshot(row);
   const decision = decide(snapshot, request, await loadDecisionContext(trx, snapshot, request, sources, now));
   const before = historySnapshot(snapshot);
@@ -92,9 +93,10 @@ async function applyPending(
     return { ...outcome, status: "rejected", ...times };
   }
 
-  const updated = await finishPending(trx, row.number, transitionId, toColumns(decision.change), now);
+  const updated = await finishPending(trx, row.number, transitionId, changeColumns(decision.change), now);
   await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
   const after = historySnapshot(toSnapshot(updated));
+  const facts = numberFacts(row, updated);
   const history = {
     number: row.number,
     at: now,
@@ -104,8 +106,8 @@ async function applyPending(
     transitionId,
     before,
     after,
+    audience: facts,
   };
-  const facts = numberFacts(row, updated);
   const applied = await finishTransition(
     trx,
     transitionId,
@@ -113,14 +115,14 @@ async function applyPending(
     facts,
     history,
   );
-  events.add("transition.applied", toTransitionView(applied), facts);
+  events.add("transition.applied", transitionView(applied), facts);
   return { ...outcome, status: "applied", ...times };
 }
 
 /** The number stays as it is and is free again; the transition ends rejected, with its event. */
 async function rejectLocked(
-  trx: Transaction<Database>,
-  { transition, number: row }: { transition: TransitionRow; number: NumberRow },
+  trx: Trx,
+  { transition, number: row }: { transition: Transition; number: NumberRow },
   refusal: { code: ErrorCode; message: string },
   now: Date,
   events: TransitionEvents,
@@ -141,7 +143,7 @@ async function rejectLocked(
     },
     facts,
   );
-  events.add("transition.rejected", toTransitionView(rejected), facts);
+  events.add("transition.rejected", transitionView(rejected), facts);
 }
 
 /**
@@ -172,13 +174,6 @@ export async function rejectUnappliable(
   });
 }
 
-function toColumns(change: NumberChange) {
-  const columns = toLifecycleColumns(change.fields);
-  if (change.effects.includes("clear_settings")) columns.settings = "{}";
-  if (change.effects.includes("reset_pin")) columns.pin_hash = null;
-  return columns;
-}
-
 /** Webhook events of the transitions in one database transaction, written in one statement per type. */
 class TransitionEvents {
   private readonly byType = new Map<
@@ -192,7 +187,7 @@ class TransitionEvents {
     this.byType.set(type, events);
   }
 
-  async record(trx: Transaction<Database>, at: Date) {
+  async record(trx: Trx, at: Date) {
     for (const [type, events] of this.byType) await recordEvents(trx, type, events, at);
   }
 }

@@ -1,7 +1,6 @@
-import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
-import { sql, type Transaction } from "kysely";
-import { findNumber, lockNumber, toNumberView } from "../db/numbers.js";
-import type { Database, NumberRow, NumberUpdate } from "../db/tables.js";
+import { randomBytes, type ScryptOptions, scrypt } from "node:crypto";
+import { findNumber, lockNumber, updateNumber } from "../db/numbers.js";
+import type { NumberRow, NumberUpdate } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { type Principal, requireWriter } from "./principal.js";
@@ -29,22 +28,13 @@ export async function hashPin(pin: string): Promise<string> {
   );
 }
 
-export async function verifyPin(pin: string, stored: string): Promise<boolean> {
-  const [scheme, , , , salt, hash] = stored.split("$");
-  if (scheme !== "scrypt" || !salt || !hash) return false;
-  const key = await scryptAsync(pin, Buffer.from(salt, "base64url"));
-  const expected = Buffer.from(hash, "base64url");
-  return key.length === expected.length && timingSafeEqual(key, expected);
-}
-
 export function settingsSize(settings: Record<string, unknown>): number {
   return Buffer.byteLength(JSON.stringify(settings), "utf8");
 }
 
 /**
  * What refuses a change to a number's own configuration (not its life-cycle): a key that may not
- * write or see it, a transition pending (seed 002: "you cannot make another edit"), a number not in
- * service.
+ * write or see it, a transition pending (docs/domain.md#pending), a number not in service.
  */
 function refuseUnlessChangeable(principal: Principal, row: NumberRow | null, number: string, what: string) {
   requireWriter(principal);
@@ -73,18 +63,9 @@ async function changeInService(
   const row = await deps.db.transaction().execute(async (trx) => {
     const current = await lockNumber(trx, number, principal.scope);
     refuseUnlessChangeable(principal, current, number, what);
-    return write(trx, number, update, now);
+    return updateNumber(trx, number, update, now);
   });
-  return toNumberView(row);
-}
-
-function write(trx: Transaction<Database>, number: string, update: NumberUpdate, now: Date) {
-  return trx
-    .updateTable("numbers")
-    .set({ ...update, updated_at: now, version: sql<number>`version + 1` })
-    .where("number", "=", number)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return row;
 }
 
 export async function updateSettings(

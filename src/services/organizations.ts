@@ -1,18 +1,16 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { insertApiKey, revokeApiKey } from "../db/api-keys.js";
+import type { Db } from "../db/database.js";
 import {
   findOrganization,
-  insertApiKey,
   insertOrganization,
   type Organization,
   type OrganizationFields,
-  revokeApiKey,
   updateOrganization,
 } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import type { Role } from "../lifecycle/states.js";
-
-type Db = Dependencies["db"];
 
 /** API keys are 256 random bits, so a plain SHA-256 is a safe hash to store (no slow KDF needed). */
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");

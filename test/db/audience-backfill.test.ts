@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { migrateToLatest } from "../../src/db/migrate.js";
 
 const MIGRATIONS = fileURLToPath(new URL("../../src/db/migrations/", import.meta.url));
-const AUDIENCES = "0008-audiences-and-failure-limits";
+const AUDIENCES = "0010-audiences-and-failure-limits";
 
-/** Every migration but 0008, as a database that ran the others before it existed. */
+/** Every migration but `name`, as a database that ran the others before it existed. */
 async function migrationsWithout(name: string): Promise<Record<string, Migration>> {
   const migrations: Record<string, Migration> = {};
   for (const file of (await readdir(MIGRATIONS)).filter((file) => /^\d{4}-.+\.ts$/.test(file)).sort()) {
@@ -58,7 +58,7 @@ const snapshot = (ownerId: string | null, expiresAt: string | null = null) =>
   JSON.stringify({ state: ownerId ? "reserved" : "available", ownerId, reservationExpiresAt: expiresAt });
 const sorted = (ids: string[]) => [...ids].sort();
 
-describe("migration 0008 on a database with history", () => {
+describe("migration 0010 on a database with history", () => {
   it("records who could see each existing history entry, transition and notice", async () => {
     const p1 = await org("partner");
     const p2 = await org("partner");

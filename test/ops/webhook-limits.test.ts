@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../workers/roles.js";
+import type { RunningRole } from "../../workers/roles.js";
 import { startScheduler } from "../../workers/scheduler.js";
 import { addNumber, call, createKey, createOrganization, transition } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
@@ -9,7 +9,7 @@ import { startReceiver, startSilentReceiver } from "./receiver.js";
 const CAP = 500;
 const PER_ENDPOINT = 4;
 let t: TestContext;
-let scheduler: Role;
+let scheduler: RunningRole;
 beforeAll(async () => {
   t = await createTestContext({
     webhookAllowPrivate: true,

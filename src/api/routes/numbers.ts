@@ -4,6 +4,7 @@ import { addNumbers, getHistory, getNumber, parsePathNumber } from "../../servic
 import { searchNumbers, searchQuerySchema } from "../../services/search.js";
 import type { App } from "../app.js";
 import { errorResponses, numberParams, numberSchema, snapshotSchema } from "../schemas.js";
+import { historyEntryView, numberView } from "../views.js";
 
 const tags = ["numbers"];
 
@@ -34,7 +35,7 @@ export async function numberRoutes(app: App, deps: Dependencies) {
     },
     async (request, reply) => {
       const numbers = await addNumbers(deps, request.principal, request.body.numbers);
-      return reply.code(201).send({ numbers });
+      return reply.code(201).send({ numbers: numbers.map(numberView) });
     },
   );
 
@@ -51,20 +52,25 @@ export async function numberRoutes(app: App, deps: Dependencies) {
         },
       },
     },
-    async (request) => searchNumbers(deps, request.principal, request.query),
+    async (request) => {
+      const page = await searchNumbers(deps, request.principal, request.query);
+      return { items: page.items.map(numberView), nextCursor: page.nextCursor };
+    },
   );
 
   app.get(
     "/v1/numbers/:number",
     { schema: { tags, params: numberParams, response: { 200: numberSchema, ...errorResponses } } },
-    async (request) => getNumber(deps, request.principal, parsePathNumber(request.params.number)),
+    async (request) =>
+      numberView(await getNumber(deps, request.principal, parsePathNumber(request.params.number))),
   );
 
   app.get(
     "/v1/numbers/:number/history",
     { schema: { tags, params: numberParams, response: { 200: historySchema, ...errorResponses } } },
-    async (request) => ({
-      items: await getHistory(deps, request.principal, parsePathNumber(request.params.number)),
-    }),
+    async (request) => {
+      const rows = await getHistory(deps, request.principal, parsePathNumber(request.params.number));
+      return { items: rows.map(historyEntryView) };
+    },
   );
 }
