@@ -7,15 +7,13 @@
  *
  * `npm run bench -- audience-backfill`. Starts its own PostgreSQL (fsync on) in a temp folder.
  */
-import { chmod, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Kysely, type Migration, Migrator, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { migrateToLatest } from "../src/db/migrate.js";
+import { migrateToJustBefore, migrateToLatest } from "../src/db/migrate.js";
 import { startLocalPostgres } from "../src/local/postgres.js";
-import { REPO_ROOT } from "./support.js";
 
 const NUMBERS = 1_000_000;
 const CUSTOMERS = 10_000;
@@ -23,16 +21,6 @@ const PARTNERS = 100;
 const AUDIENCES = "0010-audiences-and-failure-limits";
 const say = (message: string) => process.stderr.write(`[audience-backfill bench] ${message}\n`);
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
-
-async function migrationsWithout(name: string): Promise<Record<string, Migration>> {
-  const folder = join(REPO_ROOT, "src", "db", "migrations");
-  const migrations: Record<string, Migration> = {};
-  for (const file of (await readdir(folder)).filter((file) => /^\d{4}-.+\.ts$/.test(file)).sort()) {
-    const key = file.replace(/\.ts$/, "");
-    if (key !== name) migrations[key] = await import(pathToFileURL(join(folder, file)).href);
-  }
-  return migrations;
-}
 
 /** Numbers in partners' and the platform's inventories, half of them having changed hands once. */
 async function seed(db: Kysely<unknown>) {
@@ -101,13 +89,7 @@ export async function run() {
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: postgres.url, max: 2 }) }),
   });
   try {
-    const earlier = await migrationsWithout(AUDIENCES);
-    const { error } = await new Migrator({
-      db,
-      provider: { getMigrations: async () => earlier },
-      allowUnorderedMigrations: true,
-    }).migrateToLatest();
-    if (error) throw error;
+    await migrateToJustBefore(db, AUDIENCES);
     const rows = await seed(db);
     say(`seeded ${JSON.stringify(rows)}`);
 

@@ -7,7 +7,7 @@ import { circuitState, EndpointLimiter, endpointOf, isServerFailure } from "./we
 
 /** The longest pause of a failing server: as long as the longest wait between retries. */
 export const MAX_PAUSE_MS = 3_600_000;
-/** A delivery whose server stays paused is given up once it is this old (CONTRACT: retried ≥ 24 h). */
+/** A delivery whose server stays paused is given up once it is this old: retried for at least 24 h. */
 export const GIVE_UP_PAUSED_AFTER_MS = 24 * 3_600_000;
 /** Spreads deliveries coming back from one pause over this long, rather than all in one instant. */
 const PAUSE_JITTER_MS = 1_000;

@@ -1,23 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { readdir } from "node:fs/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Kysely, type Migration, Migrator, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { migrateToLatest } from "../../src/db/migrate.js";
+import { migrateToJustBefore, migrateToLatest } from "../../src/db/migrate.js";
 
-const MIGRATIONS = fileURLToPath(new URL("../../src/db/migrations/", import.meta.url));
 const AUDIENCES = "0010-audiences-and-failure-limits";
-
-/** Every migration but `name`, as a database that ran the others before it existed. */
-async function migrationsWithout(name: string): Promise<Record<string, Migration>> {
-  const migrations: Record<string, Migration> = {};
-  for (const file of (await readdir(MIGRATIONS)).filter((file) => /^\d{4}-.+\.ts$/.test(file)).sort()) {
-    const key = file.replace(/\.ts$/, "");
-    if (key !== name) migrations[key] = await import(pathToFileURL(`${MIGRATIONS}${file}`).href);
-  }
-  return migrations;
-}
 
 let admin: pg.Client;
 let db: Kysely<unknown>;
@@ -34,13 +21,7 @@ beforeAll(async () => {
     connectionString: Object.assign(new URL(url), { pathname: `/${name}` }).toString(),
   });
   db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
-  const earlier = await migrationsWithout(AUDIENCES);
-  const { error } = await new Migrator({
-    db,
-    provider: { getMigrations: async () => earlier },
-    allowUnorderedMigrations: true,
-  }).migrateToLatest();
-  if (error) throw error;
+  await migrateToJustBefore(db, AUDIENCES);
 });
 afterAll(async () => {
   await db?.destroy();
