@@ -25,6 +25,8 @@ import { seedInventory } from "./inventory-data.js";
 import { type AppProcess, httpRequest, progress, startApp, startStack, summarize } from "./support.js";
 
 const TOTAL = Number(process.env.BENCH_INVENTORY_ROWS ?? 1_000_000);
+/** Which parts to run (comma list of search, export, import); all by default. */
+const PARTS = new Set((process.env.BENCH_INVENTORY_PARTS ?? "search,export,import").split(","));
 const ITERATIONS = 200;
 const ADMIN_KEY = "bench-inventory-admin-key-0123456789";
 const HEADERS = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -204,33 +206,37 @@ export async function run(): Promise<object> {
     const seedSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
     api = await startApp(stack, "api", { NUMBERS_ADMIN_KEY: ADMIN_KEY });
     const base = `http://127.0.0.1:${api.port}`;
-    const { latency, page500Cursor } = await measureQueries(base);
-    progress("latency of the same statements as SQL only");
-    const sqlLatency = await measureSql(stack.databaseUrl, page500Cursor);
-    progress("EXPLAIN ANALYZE of the hot queries");
-    const plans = await explainHotQueries(stack.databaseUrl, page500Cursor);
-    const csvExport = await measureCsvExport({
-      pool,
-      base,
-      headers: HEADERS,
-      apiPid: api.pid,
-      databaseUrl: stack.databaseUrl,
-    });
+    let searches: object = {};
+    if (PARTS.has("search")) {
+      const { latency, page500Cursor } = await measureQueries(base);
+      progress("latency of the same statements as SQL only");
+      const sqlLatency = await measureSql(stack.databaseUrl, page500Cursor);
+      progress("EXPLAIN ANALYZE of the hot queries");
+      const plans = await explainHotQueries(stack.databaseUrl, page500Cursor);
+      searches = { latencyMs: latency, sqlLatencyMs: sqlLatency, plans };
+    }
+    const csvExport = PARTS.has("export")
+      ? await measureCsvExport({
+          pool,
+          base,
+          headers: HEADERS,
+          apiPid: api.pid,
+          databaseUrl: stack.databaseUrl,
+        })
+      : undefined;
     await api.stop();
     api = undefined;
     started = performance.now();
-    const importResult = await measureImport({ pool, stack, rows: TOTAL });
+    const importResult = PARTS.has("import") ? await measureImport({ pool, stack, rows: TOTAL }) : undefined;
     progress(`import measured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     return {
       rows: TOTAL,
       // The machine is shared: its load average says how much else ran beside the benchmark.
       loadAverage: { start: loadAtStart, end: loadavg().map((value) => Number(value.toFixed(1))) },
       seedSeconds,
-      latencyMs: latency,
-      sqlLatencyMs: sqlLatency,
+      ...searches,
       csvExport,
       import: importResult,
-      plans,
     };
   } finally {
     await api?.stop().catch(() => {});

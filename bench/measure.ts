@@ -23,7 +23,7 @@ export function summarize(values: number[], digits = 1) {
 }
 
 export const rate = (count: number, seconds: number) => Math.round(count / seconds);
-export const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+export const ratio = (a: number, b: number, digits = 2) => Number((a / b).toFixed(digits));
 
 const TICKS_PER_SECOND = 100;
 

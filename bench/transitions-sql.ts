@@ -25,6 +25,23 @@ export async function seed(pool: pg.Pool, pools: { prefix: string; count: number
   return ownerId;
 }
 
+/**
+ * The same three tables in a schema of their own with nothing but primary keys (no secondary
+ * index, no foreign key), holding a copy of the numbers under `prefix`: the baseline of the
+ * baseline, to show what the product's indexes cost a transition.
+ */
+export async function seedMinimalSchema(pool: pg.Pool, prefix: string) {
+  await pool.query(`
+    CREATE SCHEMA minimal;
+    CREATE TABLE minimal.numbers (LIKE public.numbers INCLUDING DEFAULTS, PRIMARY KEY (number));
+    CREATE TABLE minimal.number_history (LIKE public.number_history INCLUDING DEFAULTS, PRIMARY KEY (id));
+    CREATE TABLE minimal.transitions (LIKE public.transitions INCLUDING DEFAULTS, PRIMARY KEY (id));`);
+  await pool.query("INSERT INTO minimal.numbers SELECT * FROM public.numbers WHERE number LIKE $1 || '%'", [
+    prefix,
+  ]);
+  await pool.query("VACUUM ANALYZE minimal.numbers");
+}
+
 export const numbersFrom = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(6, "0")}`);
 
@@ -126,8 +143,11 @@ export async function untilNothingPending(pool: pg.Pool): Promise<number> {
  * before the change is visible.
  */
 export async function outcomeOf(pool: pg.Pool, remarks: string[]) {
+  // A finished transitions row's xmin is the worker transaction that finished it: rows per
+  // distinct xmin is how many transitions one worker commit carried.
   const { rows } = await pool.query(
     `SELECT count(*) AS transitions, count(*) FILTER (WHERE status = 'applied') AS applied,
+            count(DISTINCT xmin::text) AS commits,
             (SELECT sum(span) FROM (
                SELECT extract(epoch FROM max(finished_at) - min(requested_at)) AS span
                FROM transitions WHERE request->>'remark' = ANY($1) GROUP BY request->>'remark') spans) AS seconds,
@@ -142,6 +162,7 @@ export async function outcomeOf(pool: pg.Pool, remarks: string[]) {
     transitions: Number(row.transitions),
     applied: Number(row.applied),
     appliedPerSecond: rate(Number(row.transitions), Number(row.seconds)),
+    transitionsPerWorkerCommit: ratio(Number(row.transitions), Number(row.commits)),
     latencyMs: { p50, p90, p99, max },
   };
 }

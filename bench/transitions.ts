@@ -24,6 +24,7 @@ import {
   numbersFrom,
   outcomeOf,
   seed,
+  seedMinimalSchema,
   untilNothingPending,
   walCounters,
   walPerTransition,
@@ -48,6 +49,7 @@ const POOLS = {
   warmup: "+6583",
   baselineAgain: "+6584",
   halfRate: "+6585",
+  minimal: "+6586",
 };
 
 export async function run(): Promise<object> {
@@ -64,8 +66,18 @@ export async function run(): Promise<object> {
         count: name === "warmup" ? WARMUP.numbers : NUMBERS,
       })),
     );
+    await seedMinimalSchema(pool, POOLS.minimal);
+    const minimalPool = new pg.Pool({
+      connectionString: stack.databaseUrl,
+      max: BASELINE_CONNECTIONS,
+      options: "-c search_path=minimal",
+    });
     progress("baseline (direct SQL)");
     const baselineBefore = await baseline(pool, stack, ownerId, POOLS.baseline);
+    progress("baseline on the minimal schema (primary keys only)");
+    const minimal = await baseline(minimalPool, stack, ownerId, POOLS.minimal).finally(() =>
+      minimalPool.end(),
+    );
 
     const adminKey = `nk_bench_${randomBytes(24).toString("base64url")}`;
     const env = { NUMBERS_ADMIN_KEY: adminKey };
@@ -114,6 +126,11 @@ export async function run(): Promise<object> {
         appliedPerSecond: saturated.appliedPerSecond,
         baselinePerSecond,
         ratio: ratio(saturated.appliedPerSecond, baselinePerSecond),
+        minimalSchemaPerSecond: minimal.appliedPerSecond,
+        /** What the product's indexes and foreign keys leave of the baseline (target ≥ 0.8). */
+        baselineToMinimalSchema: ratio(baselineBefore.appliedPerSecond, minimal.appliedPerSecond),
+        acceptHttpMsAtSaturation: saturated.acceptHttpMs,
+        transitionsPerWorkerCommit: saturated.transitionsPerWorkerCommit,
         saturatedLatencyMs: saturated.acceptToAppliedMs,
         halfRatePerSecond: halfRate,
         halfRateLatencyMs: half.acceptToAppliedMs,
@@ -122,12 +139,13 @@ export async function run(): Promise<object> {
         cpuMsPerTransition: {
           endToEnd: saturated.cpuMsPerTransition,
           baseline: baselineBefore.cpuMsPerTransition,
+          ratio: ratio(saturated.cpuMsPerTransition.total!, baselineBefore.cpuMsPerTransition.total!),
         },
         /** CPU taken by processes outside this benchmark (the machine is shared) while saturated. */
         othersCpuShare: ratio(saturated.cpuSeconds.other!, saturated.cpuSeconds.machine!),
         loadAverage: Number(loadavg()[0]!.toFixed(1)),
       },
-      baseline: { before: baselineBefore, after: baselineAfter },
+      baseline: { before: baselineBefore, after: baselineAfter, minimalSchema: minimal },
       saturated,
       halfRate: half,
     };
@@ -220,6 +238,7 @@ export function driver(
       applied: outcome.applied,
       acceptHttpMs: summarize(acceptMs),
       acceptToAppliedMs: outcome.latencyMs,
+      transitionsPerWorkerCommit: outcome.transitionsPerWorkerCommit,
       backlogWhenSendingStopped: maxBacklog,
       ...("perSecond" in load ? { targetPerSecond: load.perSecond, scheduleLagMs: lagMs } : {}),
       ...cpu,
