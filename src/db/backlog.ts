@@ -13,8 +13,8 @@ export interface BacklogRow {
  */
 export async function findBacklog(db: Db): Promise<BacklogRow[]> {
   const { rows } = await sql<BacklogRow>`
-    SELECT 'transitions' AS kind, count(*) AS count, min(pending_since) AS oldest
-      FROM numbers WHERE pending_transition_id IS NOT NULL
+    SELECT 'transitions' AS kind, count(*) AS count, min(requested_at) AS oldest
+      FROM transitions WHERE status = 'pending'
     UNION ALL
     SELECT 'webhook_deliveries', count(*), min(created_at)
       FROM webhook_deliveries WHERE status = 'pending'`.execute(db);

@@ -137,8 +137,8 @@ function patternCondition(pattern: NumberPattern): RawBuilder<SqlBool> {
     case "suffix":
       return matchFirst(
         pattern.digits.length >= 3,
-        (alias) =>
-          sql<SqlBool>`reverse(${sql.ref(`${alias}.number`)}) LIKE ${`${[...pattern.digits].reverse().join("")}%`}`,
+        // The trigram index serves it: a pattern's end with no % after it is anchored.
+        (alias) => sql<SqlBool>`${sql.ref(`${alias}.number`)} LIKE ${`%${pattern.digits}`}`,
       );
     case "contains":
       return matchFirst(
@@ -189,7 +189,10 @@ export function matchesFilters(filters: NumberFilters) {
     };
     equal("state", filters.state);
     if (filters.status === "pending")
-      conditions.push(sql<SqlBool>`numbers.pending_transition_id IS NOT NULL`);
+      // Found through the pending transitions (their partial index): the marker on the number
+      // has no index of its own, so that setting it is a HOT update (docs/benchmarks.md).
+      conditions.push(sql<SqlBool>`(numbers.pending_transition_id IS NOT NULL
+        AND numbers.number IN (SELECT pending.number FROM transitions AS pending WHERE pending.status = 'pending'))`);
     else if (filters.status)
       conditions.push(
         sql<SqlBool>`(numbers.state = ${filters.status} AND numbers.pending_transition_id IS NULL)`,

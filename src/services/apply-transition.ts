@@ -5,6 +5,7 @@ import { finishPending } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
 import type { NumberRow } from "../db/tables.js";
 import {
+  applyToNumber,
   finishTransition,
   inNumberOrder,
   lockPendingWithNumber,
@@ -93,10 +94,13 @@ async function applyPending(
     return { ...outcome, status: "rejected", ...times };
   }
 
-  const updated = await finishPending(trx, row.number, transitionId, changeColumns(decision.change), now);
-  await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
-  const after = historySnapshot(toSnapshot(updated));
-  const facts = numberFacts(row, updated);
+  // The row as the change leaves it, known before writing it: the number is locked, and a change
+  // writes only the columns changeColumns names.
+  const update = changeColumns(decision.change);
+  // (changeColumns writes instants as Dates, never as text.)
+  const changed = { ...row, ...update } as NumberRow;
+  const after = historySnapshot(toSnapshot(changed));
+  const facts = numberFacts(row, changed);
   const history = {
     number: row.number,
     at: now,
@@ -108,13 +112,14 @@ async function applyPending(
     after,
     audience: facts,
   };
-  const applied = await finishTransition(
+  const { transition: applied, number: updated } = await applyToNumber(
     trx,
-    transitionId,
+    { number: row.number, transitionId, update, now },
     { status: "applied", before, after, finishedAt: now },
     facts,
     history,
   );
+  await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
   events.add("transition.applied", transitionView(applied), facts);
   return { ...outcome, status: "applied", ...times };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertPendingTransitions } from "../../src/db/transitions.js";
 import { call, createKey, createOrganization } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
 import { createSite, insertNumbers, listAll } from "./fixtures.js";
@@ -76,16 +77,22 @@ beforeAll(async () => {
     { number: "+6144449999", ...australia, state: "locked", locked_at: now, lock_remark: "forever" },
     { number: "+4420700001", ...britain, state: "cooldown", cooldown_until: inDays(10) },
     { number: "+4420700002", ...britain, state: "deleted", deleted_reason: "faulty" },
-    {
-      number: "+4420700003",
-      ...britain,
-      pending_transition_id: randomUUID(),
-      pending_action: "reserve",
-      pending_since: now,
-    },
+    { number: "+4420700003", ...britain },
     { number: "+6561234567", ...atSite },
     { number: "+6599999999" },
   ]);
+  // Pending as the API makes it: its transitions row and the marker, in one statement.
+  await t.deps.db.transaction().execute((trx) =>
+    insertPendingTransitions(trx, [
+      {
+        id: randomUUID(),
+        number: "+4420700003",
+        request: { action: "reserve" },
+        actor: "test",
+        requestedAt: now,
+      },
+    ]),
+  );
 });
 afterAll(async () => t?.close());
 
