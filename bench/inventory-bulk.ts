@@ -190,6 +190,8 @@ export async function measureImport(options: { pool: pg.Pool; stack: BenchStack;
     summary = await importNumbersFile(deps, {
       file,
       actor: "import:bench.csv",
+      // To compare batch sizes: BENCH_IMPORT_BATCH (the import's own default otherwise).
+      batchSize: process.env.BENCH_IMPORT_BATCH ? Number(process.env.BENCH_IMPORT_BATCH) : undefined,
       rejectsFile: `${file}.rejects.csv`,
       onProgress: (at) => {
         if (at.rows % 100_000 < 5_000) progress(`import: ${at.rows.toLocaleString("en")} rows`);
