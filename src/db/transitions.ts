@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { TransitionRequest } from "../lifecycle/number-state.js";
+import type { OrganizationFacts, TransitionRequest } from "../lifecycle/number-state.js";
 import type { TransitionOutcome } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
 import { type HistoryEntry, historyValues } from "./history.js";
@@ -104,16 +104,25 @@ export async function findVisibleTransition(
 
 /**
  * The pending transition and its number, both locked, in one statement; null when a worker
- * already finished it (a redelivered job).
+ * already finished it (a redelivered job). The organisation the request names as owner comes
+ * with them, unlocked (null when it names none or one that does not exist).
  */
 export async function lockPendingWithNumber(
   trx: Trx,
   id: string,
-): Promise<{ transition: Transition; number: NumberRow } | null> {
+): Promise<{ transition: Transition; number: NumberRow; requestedOwner: OrganizationFacts | null } | null> {
   const row = await trx
     .selectFrom("transitions as t")
     .innerJoin("numbers", "numbers.number", "t.number")
+    .leftJoin("organizations as requested_owner", (join) =>
+      join.on(sql<string>`requested_owner.id`, "=", sql<string>`(t.request->>'ownerId')::uuid`),
+    )
     .selectAll("numbers")
+    .select([
+      "requested_owner.id as owner_org_id",
+      "requested_owner.kind as owner_org_kind",
+      "requested_owner.partner_id as owner_org_partner_id",
+    ])
     .select([
       "t.id as t_id",
       "t.action as t_action",
@@ -132,10 +141,13 @@ export async function lockPendingWithNumber(
     ])
     .where("t.id", "=", id)
     .where("t.status", "=", "pending")
-    .forUpdate()
+    .forUpdate(["t", "numbers"])
     .executeTakeFirst();
   if (!row) return null;
   const {
+    owner_org_id,
+    owner_org_kind,
+    owner_org_partner_id,
     t_id,
     t_action,
     t_status,
@@ -154,6 +166,9 @@ export async function lockPendingWithNumber(
   } = row;
   return {
     number,
+    requestedOwner: owner_org_id
+      ? { id: owner_org_id, kind: owner_org_kind!, partnerId: owner_org_partner_id ?? null }
+      : null,
     transition: toTransition({
       id: t_id,
       number: number.number,

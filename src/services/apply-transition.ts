@@ -84,7 +84,10 @@ async function applyPending(
   const now = deps.clock.now();
   const { request } = transition;
   const snapshot = toSnapshot(row);
-  const decision = decide(snapshot, request, await loadDecisionContext(trx, snapshot, request, sources, now));
+  const context = await loadDecisionContext(trx, snapshot, request, sources, now, {
+    requestedOwner: locked.requestedOwner,
+  });
+  const decision = decide(snapshot, request, context);
   const before = historySnapshot(snapshot);
   const outcome = { transitionId, number: row.number, action: transition.action };
   const times = { requestedAt: transition.requested_at, finishedAt: now };

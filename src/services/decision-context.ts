@@ -22,12 +22,15 @@ export async function loadDecisionContext(
   request: TransitionRequest,
   sources: PeriodSources,
   now: Date,
+  /** The requested owner when the caller has already read it (null: no such organisation). */
+  known: { requestedOwner?: DecisionContext["requestedOwner"] } = {},
 ): Promise<DecisionContext> {
   const context: DecisionContext = {
     now,
     periods: resolvePeriods(sources.policies, number, defaultPeriods(sources.config)),
   };
-  if (request.ownerId) {
+  if (request.ownerId && known.requestedOwner !== undefined) context.requestedOwner = known.requestedOwner;
+  else if (request.ownerId) {
     const owner = await findOrganization(trx, request.ownerId);
     context.requestedOwner = owner ? { id: owner.id, kind: owner.kind, partnerId: owner.partnerId } : null;
   }
