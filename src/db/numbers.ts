@@ -15,6 +15,39 @@ export async function lockNumber(trx: Trx, number: string, scope: Scope): Promis
   return (await numberInScope(trx, number, scope).forUpdate().executeTakeFirst()) ?? null;
 }
 
+/**
+ * What accepting a transition reads, in one statement: the number in the key's scope, locked until
+ * the transaction ends; the organisation the request names as owner (unlocked; null when it names
+ * none or one that does not exist); and the version of the policy set (PolicyCache.atVersion).
+ */
+export async function lockNumberForRequest(trx: Trx, number: string, scope: Scope, ownerId: string | null) {
+  const row = await trx
+    .selectFrom("numbers")
+    .leftJoin("organizations as requested_owner", (join) =>
+      join.on(sql<string>`requested_owner.id`, "=", sql<string>`${ownerId}::uuid`),
+    )
+    .selectAll("numbers")
+    .select([
+      "requested_owner.id as owner_org_id",
+      "requested_owner.kind as owner_org_kind",
+      "requested_owner.partner_id as owner_org_partner_id",
+      sql<number>`(SELECT version FROM number_policy_set)`.as("policy_version"),
+    ])
+    .where("numbers.number", "=", number)
+    .where(inScope(scope))
+    .forUpdate(["numbers"])
+    .executeTakeFirst();
+  if (!row) return null;
+  const { owner_org_id, owner_org_kind, owner_org_partner_id, policy_version, ...numberRow } = row;
+  return {
+    number: numberRow,
+    requestedOwner: owner_org_id
+      ? { id: owner_org_id, kind: owner_org_kind!, partnerId: owner_org_partner_id ?? null }
+      : null,
+    policyVersion: policy_version,
+  };
+}
+
 export async function existingNumbers(db: Db, numbers: string[]): Promise<Set<string>> {
   if (numbers.length === 0) return new Set();
   const rows = await db.selectFrom("numbers").select("number").where("number", "in", numbers).execute();

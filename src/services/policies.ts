@@ -16,7 +16,11 @@ export class PolicyCache {
   private cached: PolicySet | null = null;
 
   async current(db: Db): Promise<readonly NumberPolicy[]> {
-    const version = await readPolicyVersion(db);
+    return this.atVersion(db, await readPolicyVersion(db));
+  }
+
+  /** As `current`, for a caller that read the version itself (with its other reads, in one statement). */
+  async atVersion(db: Db, version: number): Promise<readonly NumberPolicy[]> {
     if (this.cached?.version === version) return this.cached.policies;
     // Read with its own version in one statement: a set replaced meanwhile is simply newer.
     const set = await readPolicySet(db);

@@ -2,15 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { Trx } from "../db/database.js";
 import { saveIdempotencyKey } from "../db/idempotency-keys.js";
 import { toSnapshot } from "../db/number-columns.js";
-import { lockNumber } from "../db/numbers.js";
-import { findOrganization } from "../db/organizations.js";
+import { lockNumberForRequest } from "../db/numbers.js";
 import { occupiesSiteOperatedBy } from "../db/sites.js";
 import type { NumberRow } from "../db/tables.js";
 import { findVisibleTransition, insertPendingTransitions } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { decide } from "../lifecycle/decide.js";
-import type { TransitionRequest } from "../lifecycle/number-state.js";
+import type { OrganizationFacts, TransitionRequest } from "../lifecycle/number-state.js";
 import type { Action, TransitionStatus } from "../lifecycle/states.js";
 import { TRANSITION_JOB_OPTIONS, withTimeout } from "../queues.js";
 import { loadDecisionContext } from "./decision-context.js";
@@ -48,23 +47,22 @@ export async function requestTransition(
   const id = randomUUID();
   try {
     await deps.db.transaction().execute(async (trx) => {
-      const row = await lockNumber(trx, number, principal.scope);
-      if (!row) throw notFound(`Number ${number}`);
+      // The number, the named owner and the policy version in one round trip.
+      const locked = await lockNumberForRequest(trx, number, principal.scope, request.ownerId ?? null);
+      if (!locked) throw notFound(`Number ${number}`);
+      const { number: row, requestedOwner } = locked;
       if (!mayRequest(principal, request.action))
         throw new AppError("forbidden", `A ${principal.role} key may not ${request.action} numbers.`);
       refuseIfPending(row);
-      await ensureOwnerVisible(trx, principal, request.ownerId);
+      await ensureOwnerVisible(trx, principal, request.ownerId, requestedOwner);
       const snapshot = toSnapshot(row);
+      const policies = await deps.policies.atVersion(trx, locked.policyVersion);
       const decision = decide(
         snapshot,
         request,
-        await loadDecisionContext(
-          trx,
-          snapshot,
-          request,
-          { config: deps.config, policies: await deps.policies.current(trx) },
-          now,
-        ),
+        await loadDecisionContext(trx, snapshot, request, { config: deps.config, policies }, now, {
+          requestedOwner,
+        }),
       );
       if (!decision.ok) throw new AppError(decision.code, decision.message);
 
@@ -104,10 +102,14 @@ export function refuseIfPending(row: NumberRow) {
 }
 
 /** A partner may name itself or its own customers as owner; a customer only itself. */
-async function ensureOwnerVisible(trx: Trx, principal: Principal, ownerId: string | null | undefined) {
+async function ensureOwnerVisible(
+  trx: Trx,
+  principal: Principal,
+  ownerId: string | null | undefined,
+  owner: OrganizationFacts | null,
+) {
   if (!ownerId || principal.scope.kind === "all") return;
   const scope = principal.scope;
-  const owner = await findOrganization(trx, ownerId);
   const visible =
     owner &&
     (scope.kind === "partner"
