@@ -15,6 +15,8 @@ export const RULE_CODES = [
   "too_many_numbers",
   "url_not_allowed",
   "idempotency_key_reused",
+  /** An organisation's kind cannot change while keys, customers, numbers or sites depend on it. */
+  "organization_in_use",
 ] as const;
 
 export const ERROR_CODES = [
@@ -26,6 +28,8 @@ export const ERROR_CODES = [
   "invalid_state",
   "unavailable",
   "internal_error",
+  /** A per-process limit is full (e.g. downloads running at once); retry shortly. */
+  "too_many_requests",
   ...RULE_CODES,
 ] as const;
 
@@ -41,6 +45,7 @@ export const HTTP_STATUS = {
   invalid_state: 409,
   unavailable: 503,
   internal_error: 500,
+  too_many_requests: 429,
   remark_required: 422,
   owner_required: 422,
   owner_mismatch: 422,
@@ -57,6 +62,7 @@ export const HTTP_STATUS = {
   too_many_numbers: 422,
   url_not_allowed: 422,
   idempotency_key_reused: 422,
+  organization_in_use: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 /** A refusal a caller can act on: it carries the contract's code and a sentence for a person. */

@@ -27,7 +27,7 @@ export async function registerDashboard(app: FastifyInstance, deps: Dependencies
     options: { uiConfig: { boardTitle: "numbers" } },
   });
 
-  const authenticate = createAuthenticator(deps);
+  const authenticate = createAuthenticator(deps, { basicAuth: true });
   await app.register(async (scope) => {
     // bull-board installs its own error handler in its routes' context, which would turn a
     // thrown 401 into a 500: skip the app-wide key check here and answer refusals directly.

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Database, OrganizationRow } from "./tables.js";
 
 export interface Organization {
@@ -53,9 +53,42 @@ export async function insertOrganization(
   return toOrganization(row);
 }
 
-export async function findOrganization(db: Kysely<Database>, id: string): Promise<Organization | null> {
-  const row = await db.selectFrom("organizations").selectAll().where("id", "=", id).executeTakeFirst();
+export async function findOrganization(
+  db: Kysely<Database>,
+  id: string,
+  lock?: "update" | "share",
+): Promise<Organization | null> {
+  let query = db.selectFrom("organizations").selectAll().where("id", "=", id);
+  // Inside a transaction: "update" while its kind may change, "share" while something comes to
+  // depend on its kind (a key, a customer), so the two cannot cross.
+  if (lock === "update") query = query.forUpdate();
+  if (lock === "share") query = query.forShare();
+  const row = await query.executeTakeFirst();
   return row ? toOrganization(row) : null;
+}
+
+/** What depends on an organisation's kind: its keys' scope, its customers, numbers and sites. */
+export interface OrganizationDependents {
+  apiKeys: number;
+  customers: number;
+  inventoryNumbers: boolean;
+  heldNumbers: boolean;
+  sites: boolean;
+}
+
+export async function findOrganizationDependents(
+  db: Kysely<Database>,
+  id: string,
+): Promise<OrganizationDependents> {
+  const { rows } = await sql<OrganizationDependents>`
+    SELECT
+      (SELECT count(*) FROM api_keys WHERE organization_id = ${id} AND revoked_at IS NULL) AS "apiKeys",
+      (SELECT count(*) FROM organizations WHERE partner_id = ${id}) AS customers,
+      EXISTS (SELECT 1 FROM numbers WHERE partner_id = ${id}) AS "inventoryNumbers",
+      EXISTS (SELECT 1 FROM numbers WHERE owner_id = ${id}) AS "heldNumbers",
+      (EXISTS (SELECT 1 FROM sites WHERE operator_id = ${id})
+        OR EXISTS (SELECT 1 FROM site_occupiers WHERE organization_id = ${id})) AS sites`.execute(db);
+  return rows[0]!;
 }
 
 export async function updateOrganization(
@@ -80,19 +113,35 @@ export interface ApiKeyRecord {
   organizationKind: string | null;
 }
 
-export async function insertApiKey(
-  db: Kysely<Database>,
-  key: { id: string; keyHash: string; role: string; organizationId: string | null },
-) {
+export interface NewApiKey {
+  id: string;
+  keyHash: string;
+  role: string;
+  organizationId: string | null;
+}
+
+export async function insertApiKey(db: Kysely<Database>, key: NewApiKey) {
   await db
     .insertInto("api_keys")
     .values({ id: key.id, key_hash: key.keyHash, role: key.role, organization_id: key.organizationId })
-    .onConflict((conflict) =>
-      conflict
-        .column("key_hash")
-        .doUpdateSet({ role: key.role, organization_id: key.organizationId, revoked_at: null }),
-    )
     .execute();
+}
+
+/**
+ * The bootstrap key: added once, never changed afterwards. A key that exists (even revoked) is
+ * left as it is, so revoking NUMBERS_ADMIN_KEY holds across restarts. Returns the stored row.
+ */
+export async function ensureBootstrapApiKey(db: Kysely<Database>, key: NewApiKey) {
+  await db
+    .insertInto("api_keys")
+    .values({ id: key.id, key_hash: key.keyHash, role: key.role, organization_id: key.organizationId })
+    .onConflict((conflict) => conflict.column("key_hash").doNothing())
+    .execute();
+  return db
+    .selectFrom("api_keys")
+    .select(["id", "role", "revoked_at"])
+    .where("key_hash", "=", key.keyHash)
+    .executeTakeFirstOrThrow();
 }
 
 export async function findApiKey(db: Kysely<Database>, keyHash: string): Promise<ApiKeyRecord | null> {
