@@ -4,13 +4,14 @@ import type { Dependencies } from "../src/dependencies.js";
 import { observeTransition } from "../src/metrics.js";
 import { QUEUE_NAMES } from "../src/queues.js";
 import { type AppliedOutcome, applyTransition, applyTransitions } from "../src/services/apply-transition.js";
+import { parsePayload } from "./payload.js";
 
 export const queueName = QUEUE_NAMES.transitions;
-export const payloadSchema = z.object({ transitionId: z.uuid() });
+export const payloadSchema = z.strictObject({ transitionId: z.uuid() });
 
 /** Safe to run twice: a finished transition is left alone. Database errors throw, so BullMQ retries. */
 export async function handle(deps: Dependencies, data: unknown) {
-  const { transitionId } = payloadSchema.parse(data);
+  const { transitionId } = parsePayload(payloadSchema, data);
   const log = deps.log.child({ transitionId });
   const outcome = await batcherFor(deps).apply(transitionId);
   if (!outcome) return outcome;
