@@ -43,7 +43,8 @@ export function answerUnreadableRequest(error: Error & { code?: string }, socket
     socket.destroy();
     return;
   }
-  const message = "The request could not be read as HTTP (a control character or malformed line in its headers).";
+  const message =
+    "The request could not be read as HTTP (a control character or malformed line in its headers).";
   const body = JSON.stringify(errorBody("validation_failed", message, [{ field: "headers", message }]));
   socket.end(
     `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -79,6 +79,8 @@ export function guardInput(app: FastifyInstance) {
     const listed = problems.map((problem) => `${problem.field} ${problem.message}`).join("; ");
     // Sent here rather than thrown: routes of plugins with their own error handler (the
     // dashboard) answer the contract's body too.
-    return reply.code(400).send(errorBody("validation_failed", `The request is invalid: ${listed}.`, problems));
+    return reply
+      .code(400)
+      .send(errorBody("validation_failed", `The request is invalid: ${listed}.`, problems));
   });
 }
