@@ -179,6 +179,12 @@ export interface WebhookDeliveriesTable {
   finished_at: Timestamp | null;
 }
 
+export interface ServerSecretsTable {
+  name: string;
+  value: Buffer;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -195,6 +201,7 @@ export interface Database {
   main_number_forwarding: MainNumberForwardingTable;
   hunt_group_members: HuntGroupMembersTable;
   notices: NoticesTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export type NumberRow = Selectable<NumbersTable>;
