@@ -168,7 +168,12 @@ async function explainHotQueries(databaseUrl: string, page500Cursor: string) {
     ["q=*4567 (suffix: reversed index matches first)", { q: { kind: "suffix", digits: "4567" } }, byNumber],
     ["vendor=telstra&state=available", { vendor: "telstra", state: "available" }, byNumber],
     ["sort=-updatedAt, page 1", {}, recent],
-    ["sort=-updatedAt, page 500 by cursor", {}, recent, await decodeCursor({ db }, page500Cursor, recent, {})],
+    [
+      "sort=-updatedAt, page 500 by cursor",
+      {},
+      recent,
+      await decodeCursor({ db }, page500Cursor, recent, {}),
+    ],
     ["expiresBefore=<in 7 days>", { expiresBefore: new Date(Date.now() + 7 * 86_400_000) }, byNumber],
     ["a partner key, state=deleted", { state: "deleted" }, byNumber, undefined, partner],
   ];
