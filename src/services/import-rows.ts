@@ -1,6 +1,7 @@
 import { controlCharacterIn } from "../control-characters.js";
 import { NUMBER_CSV_COLUMNS } from "../db/number-csv.js";
 import { AppError } from "../error-codes.js";
+import { withoutSpreadsheetGuard } from "../spreadsheet-cells.js";
 
 /**
  * No row of numbers comes near this; a record that does is almost always a quote never closed,
@@ -81,13 +82,15 @@ const BOOLEAN_TEXT: Record<string, boolean> = {
 
 /**
  * One CSV record as the add-number item the API takes: an empty cell is an absent field (its
- * default applies), booleans are true/false/1/0/yes/no, capabilities are separated by "|" or ",".
+ * default applies), booleans are true/false/1/0/yes/no, capabilities are separated by "|" or ",",
+ * and a leading ' before what looks like a formula (how downloads write such cells) is dropped.
  * Anything unreadable is passed on as text for `checkItem` to refuse with the field's name.
  */
 export function recordToItem(record: string[], columns: ImportColumns): Record<string, unknown> {
   const item: Record<string, unknown> = {};
   columns.fields.forEach((field, index) => {
-    const value = record[index];
+    // A cell our own download guarded against spreadsheet formulas reads back as it was.
+    const value = record[index] === undefined ? undefined : withoutSpreadsheetGuard(record[index]);
     if (field === null || value === undefined || value.trim() === "" || item[field] !== undefined) return;
     if (BOOLEAN_FIELDS.has(field)) item[field] = BOOLEAN_TEXT[value.trim().toLowerCase()] ?? value;
     else if (field === "capabilities")
