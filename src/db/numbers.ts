@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { LifecycleFields, NumberSnapshot } from "../lifecycle/number-state.js";
 import type { Capability, DeleteReason, ReservationKind, State } from "../lifecycle/states.js";
+import { isAnyOf } from "./array-parameters.js";
 import { inScope, type Scope } from "./scope.js";
 import type { Database, NewNumberRow, NumberRow, NumberUpdate } from "./tables.js";
 
@@ -161,7 +162,11 @@ export async function lockNumber(
 
 export async function existingNumbers(db: Db, numbers: string[]): Promise<Set<string>> {
   if (numbers.length === 0) return new Set();
-  const rows = await db.selectFrom("numbers").select("number").where("number", "in", numbers).execute();
+  const rows = await db
+    .selectFrom("numbers")
+    .select("number")
+    .where(isAnyOf("number", numbers, "text"))
+    .execute();
   return new Set(rows.map((row) => row.number));
 }
 

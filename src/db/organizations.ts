@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { isAnyOf } from "./array-parameters.js";
 import type { Database, OrganizationRow } from "./tables.js";
 
 export interface Organization {
@@ -65,6 +66,18 @@ export async function findOrganization(
   if (lock === "share") query = query.forShare();
   const row = await query.executeTakeFirst();
   return row ? toOrganization(row) : null;
+}
+
+/** The ids among `ids` that name partner organisations. */
+export async function findPartnerIds(db: Kysely<Database>, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("organizations")
+    .select("id")
+    .where(isAnyOf("id", ids, "uuid"))
+    .where("kind", "=", "partner")
+    .execute();
+  return new Set(rows.map((row) => row.id));
 }
 
 /** What depends on an organisation's kind: its keys' scope, its customers, numbers and sites. */

@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { Capability, ReservationKind, State } from "../lifecycle/states.js";
+import { isAnyOf } from "./array-parameters.js";
 import type { Db } from "./database.js";
 import { inScope, type Scope } from "./scope.js";
 import type { Database } from "./tables.js";
@@ -273,6 +274,10 @@ export const sortKeyText = (sort: NumberSort) =>
 /** Organisation names for showing owners in an export; ids without a row are left out. */
 export async function organizationNames(db: Db, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom("organizations").select(["id", "name"]).where("id", "in", ids).execute();
+  const rows = await db
+    .selectFrom("organizations")
+    .select(["id", "name"])
+    .where(isAnyOf("id", ids, "uuid"))
+    .execute();
   return new Map(rows.map((row) => [row.id, row.name]));
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { SideEffect, SiteFacts } from "../lifecycle/number-state.js";
+import { isAnyOf } from "./array-parameters.js";
 import type { Database, NumberRow } from "./tables.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -38,7 +39,11 @@ const toSite = (row: { id: string; name: string; operator_id: string; created_at
 /** Sites that exist among `ids`, with their operators (for checking numbers provisioned at them). */
 export async function findSites(db: Db, ids: string[]): Promise<Map<string, Site>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom("sites").selectAll().where("id", "in", ids).execute();
+  const rows = await db
+    .selectFrom("sites")
+    .selectAll()
+    .where(isAnyOf("id", ids, "uuid"))
+    .execute();
   return new Map(rows.map((row) => [row.id, toSite(row)]));
 }
 

@@ -29,38 +29,35 @@ export type TransitionView = ReturnType<typeof toTransitionView>;
 
 /**
  * Records new transitions and marks their numbers pending, in one statement: a number is never
- * pending without its transition row, nor the other way round.
+ * pending without its transition row, nor the other way round. The rows travel as one JSON
+ * parameter, so a subscription event for ten thousand numbers is the same statement as one
+ * transition (a parameter per value would pass Postgres's limit of 65,535 at 9,363 rows).
  */
 export async function insertPendingTransitions(trx: Transaction<Database>, transitions: NewTransition[]) {
   if (transitions.length === 0) return;
-  await trx
-    .with("inserted", (db) =>
-      db
-        .insertInto("transitions")
-        .values(
-          transitions.map((t) => ({
-            id: t.id,
-            number: t.number,
-            action: t.action,
-            status: "pending",
-            request: JSON.stringify(t.request),
-            actor: t.actor,
-            requested_at: t.requestedAt,
-            // Wall-clock time of the database, not the business clock: staleness is operational.
-            enqueued_at: sql<Date>`now()`,
-          })),
-        )
-        .returning(["id", "number", "action", "requested_at"]),
+  const rows = transitions.map((t) => ({
+    id: t.id,
+    number: t.number,
+    action: t.action,
+    request: t.request,
+    actor: t.actor,
+    requested_at: t.requestedAt.toISOString(),
+  }));
+  await sql`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS x(id uuid, number text, action text, request jsonb, actor text, requested_at timestamptz)
+    ), inserted AS (
+      INSERT INTO transitions (id, number, action, status, request, actor, requested_at, enqueued_at)
+      -- Wall-clock time of the database, not the business clock: staleness is operational.
+      SELECT id, number, action, 'pending', request, actor, requested_at, now() FROM input
+      RETURNING id, number, action, requested_at
     )
-    .updateTable("numbers")
-    .from("inserted")
-    .set((eb) => ({
-      pending_transition_id: eb.ref("inserted.id"),
-      pending_action: eb.ref("inserted.action"),
-      pending_since: eb.ref("inserted.requested_at"),
-    }))
-    .whereRef("numbers.number", "=", "inserted.number")
-    .execute();
+    UPDATE numbers
+    SET pending_transition_id = inserted.id, pending_action = inserted.action,
+      pending_since = inserted.requested_at
+    FROM inserted
+    WHERE numbers.number = inserted.number`.execute(trx);
 }
 
 export async function findTransition(db: Db, id: string): Promise<TransitionRow | null> {

@@ -1,4 +1,5 @@
 import type { Transaction } from "kysely";
+import { isAnyOf } from "../db/array-parameters.js";
 import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
 import type { Database } from "../db/tables.js";
@@ -50,7 +51,7 @@ export async function applyTransitions(
     const rows = await trx
       .selectFrom("transitions")
       .select(["id", "number"])
-      .where("id", "in", transitionIds)
+      .where(isAnyOf("id", transitionIds, "uuid"))
       .orderBy("number")
       .execute();
     const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));

@@ -9,6 +9,7 @@ import {
   stageBatch,
   stagedRows,
 } from "../db/import-batches.js";
+import { findPartnerIds } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError } from "../error-codes.js";
 import { type Reject, RejectsFile } from "./import-rejects.js";
@@ -212,15 +213,7 @@ async function checkBatch(deps: Dependencies, batch: Accepted[], knownPartners: 
   const unknownIds = [
     ...new Set(batch.map(({ item }) => item.partnerId).filter((id) => id && !knownPartners.has(id))),
   ];
-  if (unknownIds.length > 0) {
-    const partners = await deps.db
-      .selectFrom("organizations")
-      .select("id")
-      .where("id", "in", unknownIds as string[])
-      .where("kind", "=", "partner")
-      .execute();
-    for (const partner of partners) knownPartners.add(partner.id);
-  }
+  for (const id of await findPartnerIds(deps.db, unknownIds as string[])) knownPartners.add(id);
   let accepted = batch.filter(({ index, item }) => {
     if (!item.partnerId || knownPartners.has(item.partnerId)) return true;
     refusals.push({

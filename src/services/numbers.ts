@@ -6,6 +6,7 @@ import {
   toNumberView,
   toSnapshot,
 } from "../db/numbers.js";
+import { findPartnerIds } from "../db/organizations.js";
 import { listHistory } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
@@ -148,13 +149,7 @@ async function checkPartners(
     ...new Set(accepted.map(({ item }) => item.partnerId).filter((id): id is string => !!id)),
   ];
   if (partnerIds.length === 0) return;
-  const partners = await deps.db
-    .selectFrom("organizations")
-    .select("id")
-    .where("id", "in", partnerIds)
-    .where("kind", "=", "partner")
-    .execute();
-  const known = new Set(partners.map((partner) => partner.id));
+  const known = await findPartnerIds(deps.db, partnerIds);
   for (const { index, item } of accepted)
     if (item.partnerId && !known.has(item.partnerId))
       refusals.push({

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isAnyOf } from "../db/array-parameters.js";
 import { inScope } from "../db/scope.js";
 import { insertPendingTransitions } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
@@ -34,7 +35,7 @@ export async function reportSubscriptionEvent(
       .where(inScope(principal.scope))
       .orderBy("number")
       .forUpdate();
-    if (listed) query = query.where("number", "in", listed.length > 0 ? listed : ["-"]);
+    if (listed) query = query.where(isAnyOf("number", listed, "text"));
     const rows = await query.execute();
 
     if (listed) {

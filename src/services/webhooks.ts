@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Transaction } from "kysely";
+import { isAnyOf } from "../db/array-parameters.js";
 import { toNoticeView } from "../db/notices.js";
 import type { Database, NoticeRow, NumberRow } from "../db/tables.js";
 import {
@@ -68,7 +69,7 @@ export async function recordNoticeOutcome(
   const numbers = await trx
     .selectFrom("numbers")
     .select(["number", "owner_id", "partner_id"])
-    .where("number", "in", [...new Set(notices.map((notice) => notice.number))])
+    .where(isAnyOf("number", [...new Set(notices.map((notice) => notice.number))], "text"))
     .execute();
   const byNumber = new Map(numbers.map((row) => [row.number, row]));
   // Counted before the commit: a rolled-back send (rare) is counted once too often.
