@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import pino, { type Logger } from "pino";
 import { systemClock } from "./clock.js";
 import type { Config } from "./config.js";
-import { createDatabase } from "./db/database.js";
+import { createDatabase, createPool } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import type { Dependencies } from "./dependencies.js";
 import { type LocalService, startLocalPostgres } from "./local/postgres.js";
@@ -64,12 +64,29 @@ export function createDependencies(
   urls: { databaseUrl: string; redisUrl: string },
   log: Logger,
 ): Dependencies {
-  const { db, pool } = createDatabase({ url: urls.databaseUrl, poolSize: config.databasePoolSize });
+  const timeouts = {
+    url: urls.databaseUrl,
+    connectTimeoutMillis: config.databaseConnectTimeoutMs,
+    idleInTransactionTimeoutMillis: config.databaseIdleInTransactionTimeoutMs,
+  };
+  const { db, pool } = createDatabase({
+    ...timeouts,
+    poolSize: config.databasePoolSize,
+    statementTimeoutMillis: config.databaseStatementTimeoutMs,
+  });
+  // Downloads hold a connection for as long as the client reads: a pool of their own, one
+  // connection per download slot, so they can never take the API's or the workers' connections.
+  const exportPool = createPool({
+    ...timeouts,
+    poolSize: config.exportConcurrency,
+    statementTimeoutMillis: config.databaseBulkStatementTimeoutMs,
+  });
   const redis = producerConnection(urls.redisUrl);
   return {
     config,
     db,
     pool,
+    exportPool,
     redis,
     queues: createQueues(redis, config.queuePrefix),
     queuePrefix: config.queuePrefix,
@@ -82,6 +99,7 @@ export async function closeDependencies(deps: Dependencies): Promise<void> {
   await Promise.allSettled(Object.values(deps.queues).map((queue) => queue.close()));
   deps.redis.disconnect();
   await deps.db.destroy().catch(() => {});
+  await deps.exportPool.end().catch(() => {});
 }
 
 /** Migrations run at every start; Kysely's lock makes concurrent starters take turns. */

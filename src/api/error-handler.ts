@@ -14,6 +14,8 @@ const CONNECTION_ERROR_CODES = new Set([
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
   "53300", // too_many_connections
+  // A statement that ran past statement_timeout: Postgres is overloaded or stalled; retry later.
+  "57014", // query_canceled
 ]);
 
 /** Postgres (or Redis) could not be reached: the caller should retry, not read a stack trace. */

@@ -3,7 +3,7 @@ import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import type { Db } from "./database.js";
+import { ANSWER_GRACE_MS, type Db, limitAnswerTime, survivesLostConnection } from "./database.js";
 import { historySnapshotSql } from "./numbers.js";
 import type { NewNumberRow } from "./tables.js";
 
@@ -15,6 +15,9 @@ import type { NewNumberRow } from "./tables.js";
  */
 export async function openImportSession(options: pg.ClientConfig): Promise<pg.Client> {
   const client = new pg.Client(options);
+  survivesLostConnection(client);
+  if (typeof options.statement_timeout === "number")
+    limitAnswerTime(client, options.statement_timeout + ANSWER_GRACE_MS);
   await client.connect();
   // Room for the session tables in memory (a million numbers in import_seen); freed on close.
   await client.query("SET temp_buffers = '128MB'");

@@ -215,14 +215,13 @@ export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: 
   return rows.map((row) => row.id);
 }
 
-export async function listHistory(db: Db, number: string) {
-  const rows = await db
-    .selectFrom("number_history")
-    .selectAll()
-    .where("number", "=", number)
-    .orderBy("id")
-    .execute();
+/** A page of a number's history, oldest first: up to `limit` entries after entry `afterId`. */
+export async function listHistory(db: Db, number: string, page: { afterId?: number; limit: number }) {
+  let query = db.selectFrom("number_history").selectAll().where("number", "=", number);
+  if (page.afterId !== undefined) query = query.where("id", ">", String(page.afterId));
+  const rows = await query.orderBy("id").limit(page.limit).execute();
   return rows.map((row) => ({
+    id: Number(row.id),
     at: row.at.toISOString(),
     action: row.action,
     actor: row.actor,

@@ -119,7 +119,11 @@ export async function importNumbersFile(deps: Dependencies, options: ImportOptio
     }),
   );
 
-  const client = await openImportSession(deps.pool.options);
+  // Bulk work on a connection of its own: its merges may take longer than an API statement.
+  const client = await openImportSession({
+    ...deps.pool.options,
+    statement_timeout: deps.config.databaseBulkStatementTimeoutMs,
+  });
   let writing: Promise<void> = Promise.resolve();
   try {
     const write = async (current: Reject[], accepted: Accepted[], rowsRead: number, bytesRead: number) => {

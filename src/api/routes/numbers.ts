@@ -19,6 +19,12 @@ const historySchema = z.object({
       after: snapshotSchema,
     }),
   ),
+  nextCursor: z.string().nullable(),
+});
+
+const historyQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(2000).optional(),
 });
 
 export async function numberRoutes(app: App, deps: Dependencies) {
@@ -62,9 +68,16 @@ export async function numberRoutes(app: App, deps: Dependencies) {
 
   app.get(
     "/v1/numbers/:number/history",
-    { schema: { tags, params: numberParams, response: { 200: historySchema, ...errorResponses } } },
-    async (request) => ({
-      items: await getHistory(deps, request.principal, parsePathNumber(request.params.number)),
-    }),
+    {
+      schema: {
+        tags,
+        summary: "A number's history, oldest first, a page at a time",
+        params: numberParams,
+        querystring: historyQuery,
+        response: { 200: historySchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      getHistory(deps, request.principal, parsePathNumber(request.params.number), request.query),
   );
 }
