@@ -1,6 +1,16 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { migrateToLatest } from "../../src/db/migrate.js";
+import { type LocalService, startLocalPostgres } from "../../src/local/postgres.js";
+import { freePort } from "../../src/local/processes.js";
+import { startLocalRedis } from "../../src/local/redis.js";
 import type { TestContext } from "./context.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -32,4 +42,111 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   const exited = once(child, "exit");
   child.kill(signal);
   await exited;
+}
+
+/** A Postgres or Redis of a test's own, to stop, start again (same port, same data) and stall. */
+export interface PrivateService {
+  url: string;
+  /** Stops it the way an operator or a crash-free restart would; its data stays. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port with the same data. */
+  start(): Promise<void>;
+  /** SIGSTOP to the server and every process it forked: connections stay open, nothing answers. */
+  pause(): void;
+  resume(): void;
+  /** Stops it and removes its files. */
+  remove(): Promise<void>;
+}
+
+async function privateDataDir(kind: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `numbers-${kind}-`));
+  // As root, Postgres runs as the postgres user, which must be able to enter the folder.
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+/** The processes a server forked (Postgres's backends put themselves in groups of their own). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid …": comm may hold spaces, so read after its closing parenthesis.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {}
+  }
+  return children;
+}
+
+/** Signals the server first (so it forks nothing new) and then every process it forked. */
+function signalServer(pid: number | undefined, signal: NodeJS.Signals) {
+  if (!pid) throw new Error("the service is not running");
+  process.kill(pid, signal);
+  for (const child of childrenOf(pid)) process.kill(child, signal);
+}
+
+/**
+ * A Postgres cluster of the test's own (not the shared one every file uses), with a migrated
+ * database: the test may stop, restart and stall it.
+ */
+export async function startPrivatePostgres(): Promise<PrivateService> {
+  const dataDir = await privateDataDir("pg");
+  const port = await freePort();
+  const options = { dataDir, database: "numbers", ephemeral: true, keepOnStop: true, port };
+  let service: LocalService = await startLocalPostgres(options);
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: service.url, max: 1 }) }),
+  });
+  await migrateToLatest(db).finally(() => db.destroy());
+  let paused = false;
+  return {
+    url: service.url,
+    stop: () => service.stop(),
+    async start() {
+      service = await startLocalPostgres(options);
+    },
+    pause() {
+      signalServer(service.pid, "SIGSTOP");
+      paused = true;
+    },
+    resume() {
+      signalServer(service.pid, "SIGCONT");
+      paused = false;
+    },
+    async remove() {
+      if (paused) signalServer(service.pid, "SIGCONT");
+      await service.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Redis of the test's own, with its append-only file on: stopped and started, it keeps its jobs. */
+export async function startPrivateRedis(): Promise<PrivateService> {
+  const dataDir = await privateDataDir("redis");
+  const options = { dataDir, ephemeral: false, port: await freePort() };
+  let service: LocalService = await startLocalRedis(options);
+  let paused = false;
+  return {
+    url: service.url,
+    stop: () => service.stop(),
+    async start() {
+      service = await startLocalRedis(options);
+    },
+    pause() {
+      signalServer(service.pid, "SIGSTOP");
+      paused = true;
+    },
+    resume() {
+      signalServer(service.pid, "SIGCONT");
+      paused = false;
+    },
+    async remove() {
+      if (paused) signalServer(service.pid, "SIGCONT");
+      await service.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
