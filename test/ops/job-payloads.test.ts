@@ -23,17 +23,17 @@ const dashboard = (method: "POST" | "PATCH" | "PUT" | "GET", url: string, payloa
 
 /** Waits for the job to end and returns it as stored. */
 async function ended(queue: Queue, id: string) {
-  let job: Job | undefined;
   await expect
     .poll(
       async () => {
-        job = await Job.fromId(queue, id);
+        const job = await Job.fromId(queue, id);
         return job ? await job.getState() : "gone";
       },
       { timeout: 15_000, interval: 50 },
     )
     .toMatch(/^(completed|failed)$/);
-  return job!;
+  // Read again: the job polled above may have been read just before it ended.
+  return (await Job.fromId(queue, id))!;
 }
 
 describe("the queue dashboard", () => {

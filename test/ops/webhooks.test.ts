@@ -131,6 +131,8 @@ describe("webhook delivery", () => {
     }
     expect(await queue.getJobCountByTypes("waiting", "active", "delayed")).toBe(0);
     await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(1);
+    // The receiver answers before the worker records the attempt: wait for the record.
+    await expect.poll(async () => (await deliveries(webhook.id))[0]?.status).toBe("delivered");
     expect((await deliveries(webhook.id))[0]).toMatchObject({ status: "delivered", attempts: 1 });
     await call(t.app, "DELETE", `/v1/webhooks/${webhook.id}`);
     await receiver.stop();
