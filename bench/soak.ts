@@ -90,7 +90,7 @@ export async function run() {
     ];
 
     const faults: { fault: Fault; at: number; recoveredAfterMs: number }[] = [];
-    const deadline = performance.now() + settings.seconds * 1000;
+    const deadline = recorder.started + settings.seconds * 1000;
     for (let index = 0; ; index++) {
       const nextFault = recorder.started + (index + 1) * settings.faultEverySeconds * 1000;
       if (nextFault >= deadline) break;
