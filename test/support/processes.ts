@@ -88,65 +88,63 @@ function signalServer(pid: number | undefined, signal: NodeJS.Signals) {
 }
 
 /**
- * A Postgres cluster of the test's own (not the shared one every file uses), with a migrated
- * database: the test may stop, restart and stall it.
+ * A server of the test's own: `launch` starts it (again) on one port with one data folder, and
+ * the handle stops, restarts, pauses and removes it.
  */
-export async function startPrivatePostgres(): Promise<PrivateService> {
-  const dataDir = await privateDataDir("pg");
+async function privateService(
+  kind: string,
+  launch: (dataDir: string, port: number) => Promise<LocalService>,
+): Promise<PrivateService> {
+  const dataDir = await privateDataDir(kind);
   const port = await freePort();
-  const options = { dataDir, database: "numbers", ephemeral: true, keepOnStop: true, port };
-  let service: LocalService = await startLocalPostgres(options);
-  const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: service.url, max: 1 }) }),
-  });
-  await migrateToLatest(db).finally(() => db.destroy());
+  let service = await launch(dataDir, port);
   let paused = false;
+  const signal = (name: NodeJS.Signals) => {
+    signalServer(service.pid, name);
+    paused = name === "SIGSTOP";
+  };
   return {
     url: service.url,
     stop: () => service.stop(),
     async start() {
-      service = await startLocalPostgres(options);
+      service = await launch(dataDir, port);
     },
-    pause() {
-      signalServer(service.pid, "SIGSTOP");
-      paused = true;
-    },
-    resume() {
-      signalServer(service.pid, "SIGCONT");
-      paused = false;
-    },
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
     async remove() {
-      if (paused) signalServer(service.pid, "SIGCONT");
+      if (paused) signal("SIGCONT");
       await service.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
 
+/**
+ * A Postgres cluster of the test's own (not the shared one every file uses), with a migrated
+ * database: the test may stop, restart and stall it.
+ */
+export async function startPrivatePostgres(): Promise<PrivateService> {
+  let migrated = false;
+  return privateService("pg", async (dataDir, port) => {
+    const service = await startLocalPostgres({
+      dataDir,
+      database: "numbers",
+      ephemeral: true,
+      keepOnStop: true,
+      port,
+    });
+    if (!migrated) {
+      const db = new Kysely<unknown>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: service.url, max: 1 }) }),
+      });
+      await migrateToLatest(db).finally(() => db.destroy());
+      migrated = true;
+    }
+    return service;
+  });
+}
+
 /** A Redis of the test's own, with its append-only file on: stopped and started, it keeps its jobs. */
-export async function startPrivateRedis(): Promise<PrivateService> {
-  const dataDir = await privateDataDir("redis");
-  const options = { dataDir, ephemeral: false, port: await freePort() };
-  let service: LocalService = await startLocalRedis(options);
-  let paused = false;
-  return {
-    url: service.url,
-    stop: () => service.stop(),
-    async start() {
-      service = await startLocalRedis(options);
-    },
-    pause() {
-      signalServer(service.pid, "SIGSTOP");
-      paused = true;
-    },
-    resume() {
-      signalServer(service.pid, "SIGCONT");
-      paused = false;
-    },
-    async remove() {
-      if (paused) signalServer(service.pid, "SIGCONT");
-      await service.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+export function startPrivateRedis(): Promise<PrivateService> {
+  return privateService("redis", (dataDir, port) => startLocalRedis({ dataDir, ephemeral: false, port }));
 }
