@@ -8,7 +8,12 @@ import { ADMIN_KEY, createTestContext, type TestContext } from "../support/conte
 let t: TestContext;
 beforeAll(async () => {
   // Two connections for the API: a download holding either would starve it.
-  t = await createTestContext({ exportConcurrency: 2, databasePoolSize: 2 });
+  // (A long statement timeout: the fixtures insert tens of thousands of rows at once.)
+  t = await createTestContext({
+    exportConcurrency: 2,
+    databasePoolSize: 2,
+    databaseStatementTimeoutMs: 300_000,
+  });
 });
 afterAll(async () => t?.close());
 

@@ -10,7 +10,8 @@ let t: TestContext;
 let smtp: SmtpCapture;
 beforeAll(async () => {
   smtp = await startSmtpCapture();
-  t = await createTestContext({ smtpUrl: smtp.url });
+  // A long statement timeout: the fixture is 65,600 rows in one statement, slow on a busy machine.
+  t = await createTestContext({ smtpUrl: smtp.url, databaseStatementTimeoutMs: 300_000 });
   await t.startWorker();
 });
 afterAll(async () => {

@@ -6,7 +6,8 @@ import { createTestContext, type TestContext } from "../support/context.js";
 
 let t: TestContext;
 beforeAll(async () => {
-  t = await createTestContext();
+  // A long statement timeout: the fixture is 9,500 rows in one statement, slow on a busy machine.
+  t = await createTestContext({ databaseStatementTimeoutMs: 300_000 });
 });
 afterAll(async () => t?.close());
 
