@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import { createDatabase } from "../src/db/database.js";
@@ -78,6 +80,7 @@ export async function run() {
 
     const { transitionPools, groups, owners } = await seed(api);
     const recorder = new Recorder(performance.now());
+    const startedAt = Date.now();
     let running = true;
     const isRunning = () => running;
     const traffic = [
@@ -115,7 +118,7 @@ export async function run() {
     const settled = await settle(api, db, recorder);
 
     const counts = await audit(db, recorder.accepted, smtp.messages);
-    const latency = await latencies(db, recorder, faults);
+    const latency = await latencies(db, recorder, faults, startedAt);
     return {
       settings,
       loadAverage: { ...loadAverage, end: loadavg().map((value) => Number(value.toFixed(2))) },
@@ -125,6 +128,7 @@ export async function run() {
       hungRequests: recorder.hung.length,
       answers: answersByStatus(recorder),
       latencyMs: latency,
+      loggedErrors: loggedErrors(stack.dataDir),
     };
   } finally {
     await Promise.all(Object.values(processes).map((child) => child.stop()));
@@ -210,11 +214,33 @@ function answersByStatus(recorder: Recorder) {
   return counts;
 }
 
+/** Error lines the processes logged, by message, to explain any answer that was not 2xx/409/503. */
+function loggedErrors(dataDir: string) {
+  const counts: Record<string, number> = {};
+  for (const role of ["api", "worker", "scheduler"]) {
+    let text = "";
+    try {
+      text = readFileSync(join(dataDir, `${role}.log`), "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const entry = JSON.parse(line) as { level: number; msg: string; err?: { message?: string } };
+      if (entry.level < 50) continue;
+      const key = `${role}: ${entry.msg}${entry.err?.message ? `: ${entry.err.message}` : ""}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
 /** p50/p99 of each kind of request, over the whole run and outside the faults' windows. */
 async function latencies(
   db: ReturnType<typeof createDatabase>["db"],
   recorder: Recorder,
   faults: { at: number; recoveredAfterMs: number }[],
+  startedAt: number,
 ) {
   const inFault = (at: number) =>
     faults.some(
@@ -237,8 +263,15 @@ async function latencies(
       ];
     }),
   );
-  const { rows } = await sql<{ ms: number }>`
-    SELECT extract(epoch FROM finished_at - requested_at) * 1000 AS ms FROM transitions
-    WHERE status = 'applied'`.execute(db);
-  return { http, acceptToApplied: summarize(rows.map((row) => Number(row.ms))) };
+  const { rows } = await sql<{ ms: number; at: number }>`
+    SELECT extract(epoch FROM finished_at - requested_at) * 1000 AS ms,
+      extract(epoch FROM requested_at) * 1000 - ${startedAt} AS at
+    FROM transitions WHERE status = 'applied'`.execute(db);
+  return {
+    http,
+    acceptToApplied: {
+      all: summarize(rows.map((row) => Number(row.ms))),
+      outsideFaults: summarize(rows.filter((row) => !inFault(Number(row.at))).map((row) => Number(row.ms))),
+    },
+  };
 }

@@ -22,7 +22,9 @@ const CONNECTION_ERROR_CODES = new Set([
 export function isUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith("08"))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|connect ECONNREFUSED|Stream isn't writeable|ended by the other party|timed out/i.test(
+  // "is not queryable": a transaction's ROLLBACK on a connection that just died (Postgres
+  // restarting) fails with this, and Kysely reports it instead of the first error.
+  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|connect ECONNREFUSED|Stream isn't writeable|ended by the other party|timed out|is not queryable/i.test(
     message ?? "",
   );
 }

@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isUnavailable } from "../../src/api/error-handler.js";
 import { reconcilePendingTransitions } from "../../src/services/reconcile.js";
 import { addNumbers, type CallResult, call, freshNumber, requestTransition } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
@@ -168,5 +170,24 @@ describe("Postgres stalled (SIGSTOP)", () => {
         timeout: 30_000,
       })
       .toBe(200);
+  });
+});
+
+describe("a connection that dies inside a transaction", () => {
+  it("fails as unavailable (503), also when the rollback on the dead connection fails", async () => {
+    const failure = await t.deps.db
+      .transaction()
+      .execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+        // As a Postgres restart does to every connection.
+        await sql`SELECT pg_terminate_backend(${rows[0]!.pid})`.execute(t.deps.db);
+        await sql`SELECT 1`.execute(trx);
+      })
+      .then(
+        () => null,
+        (error: Error) => error,
+      );
+    expect(failure?.message).toMatch(/not queryable|terminat/i);
+    expect(isUnavailable(failure)).toBe(true);
   });
 });
