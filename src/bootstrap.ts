@@ -5,13 +5,16 @@ import type { Config } from "./config.js";
 import { createDatabase, createPool } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import type { Dependencies } from "./dependencies.js";
+import { failureReporter } from "./failure-log.js";
 import { type LocalService, startLocalPostgres } from "./local/postgres.js";
 import { startLocalRedis } from "./local/redis.js";
+import { createMailTransport } from "./mail/transport.js";
 import { createQueues, producerConnection } from "./queues.js";
+import { PolicyCache } from "./services/policies.js";
 
-export function createLogger(config: Pick<Config, "logLevel">, name = "numbers"): Logger {
+export function createLogger(config: Pick<Config, "logLevel" | "production">, name = "numbers"): Logger {
   // Pretty lines for a person at a terminal; JSON lines for everything else.
-  const pretty = process.stdout.isTTY && process.env.NODE_ENV !== "production";
+  const pretty = process.stdout.isTTY && !config.production;
   return pino({
     name,
     level: config.logLevel,
@@ -64,10 +67,12 @@ export function createDependencies(
   urls: { databaseUrl: string; redisUrl: string },
   log: Logger,
 ): Dependencies {
+  const heard = failureReporter(log);
   const timeouts = {
     url: urls.databaseUrl,
     connectTimeoutMillis: config.databaseConnectTimeoutMs,
     idleInTransactionTimeoutMillis: config.databaseIdleInTransactionTimeoutMs,
+    onError: (error: Error) => heard("postgres", error),
   };
   const { db, pool } = createDatabase({
     ...timeouts,
@@ -81,17 +86,19 @@ export function createDependencies(
     poolSize: config.exportConcurrency,
     statementTimeoutMillis: config.databaseBulkStatementTimeoutMs,
   });
-  const redis = producerConnection(urls.redisUrl);
+  const redis = producerConnection(urls.redisUrl, heard);
   return {
     config,
     db,
     pool,
     exportPool,
     redis,
-    queues: createQueues(redis, config.queuePrefix),
+    queues: createQueues(redis, heard, config.queuePrefix),
     queuePrefix: config.queuePrefix,
     clock: systemClock,
     log,
+    mailer: createMailTransport(config),
+    policies: new PolicyCache(),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { findApiKey } from "../db/organizations.js";
+import { findApiKey } from "../db/api-keys.js";
 import type { Scope } from "../db/scope.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError } from "../error-codes.js";

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { CAPABILITIES, DELETE_REASONS, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
+import {
+  CAPABILITIES,
+  DELETE_REASONS,
+  NUMBER_STATUSES,
+  RESERVATION_KINDS,
+  STATES,
+  TRANSITION_STATUSES,
+} from "../lifecycle/states.js";
 
 export const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 const instant = z.string();
@@ -22,7 +29,7 @@ export const errorResponses = {
 export const numberSchema = z.object({
   number: z.string(),
   state: z.enum(STATES),
-  status: z.string(),
+  status: z.enum(NUMBER_STATUSES),
   pending: z.object({ transitionId: z.string(), action: z.string(), since: instant }).nullable(),
   ownerId: z.string().nullable(),
   subscriptionId: z.string().nullable(),
@@ -57,6 +64,12 @@ export const numberSchema = z.object({
   createdAt: instant,
   updatedAt: instant,
   version: z.number().int(),
+  timerPolicy: z
+    .object({ country: z.string().nullable(), class: z.string().nullable() })
+    .nullable()
+    .describe(
+      "The policy whose period set the running reservation, lock or cooldown; null when the configured default set it or no period did (docs/policies.md)",
+    ),
 });
 
 export const snapshotSchema = z.record(z.string(), z.unknown()).nullable();
@@ -65,7 +78,7 @@ export const transitionSchema = z.object({
   id: z.string(),
   number: z.string(),
   action: z.string(),
-  status: z.enum(["pending", "applied", "rejected"]),
+  status: z.enum(TRANSITION_STATUSES),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   requestedAt: instant,
   finishedAt: instant.nullable(),

@@ -2,14 +2,15 @@ import { sql } from "kysely";
 import pg from "pg";
 import { FORMULA_START_SQL } from "../spreadsheet-cells.js";
 import type { Db } from "./database.js";
+import { isoText as iso } from "./number-columns.js";
 import type { Scope } from "./scope.js";
 import { type NumberFilters, type NumberSort, selectMatching } from "./search.js";
 
-/** An instant as the API writes it (`Date.toISOString()`): UTC, milliseconds, "Z". */
-const iso = (expression: string) =>
-  `to_char((${expression}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const whenReserved = (column: string) => `CASE WHEN numbers.reservation_kind IS NOT NULL THEN ${column} END`;
 const whenLocked = (column: string) => `CASE WHEN numbers.state = 'locked' THEN ${column} END`;
+/** As `numberView`'s timerPolicy (src/api/views.ts): shown while a period timer runs and a policy (not the default) set it. */
+const whenTimerPolicy = (column: string) =>
+  `CASE WHEN numbers.timer_started_at IS NOT NULL AND (numbers.timer_policy_country IS NOT NULL OR numbers.timer_policy_class IS NOT NULL) THEN ${column} END`;
 const whenPending = (column: string) =>
   `CASE WHEN numbers.pending_transition_id IS NOT NULL THEN ${column} END`;
 /**
@@ -23,7 +24,8 @@ const text = (expression: string) =>
 
 /**
  * The CSV columns: the number JSON's field names (nested objects flattened with a dot), each
- * written by SQL exactly as `toNumberView` shows it, so Postgres itself can write the file.
+ * written by SQL exactly as `numberView` (src/api/views.ts) shows it, so Postgres itself can
+ * write the file; test/inventory/export.test.ts checks the two agree.
  * Capabilities are joined with "|", which the import reads back. `settings` and `pinIsDefault`
  * (call configuration, not inventory) are left out. Free text is guarded against spreadsheet
  * formulas (`text`).
@@ -62,6 +64,8 @@ export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string])[] = [
   ["createdAt", iso("numbers.created_at")],
   ["updatedAt", iso("numbers.updated_at")],
   ["version", "numbers.version::text"],
+  ["timerPolicy.country", whenTimerPolicy("numbers.timer_policy_country")],
+  ["timerPolicy.class", whenTimerPolicy("numbers.timer_policy_class")],
 ];
 
 /** Bound values written into the statement text, for COPY, which takes no parameters. */

@@ -1,17 +1,18 @@
-import { type Kysely, sql } from "kysely";
-import { isAnyOf } from "./array-parameters.js";
-import type { Database, OrganizationRow } from "./tables.js";
+import { sql } from "kysely";
+import type { OrganizationKind } from "../lifecycle/states.js";
+import type { Db } from "./database.js";
+import type { OrganizationRow } from "./tables.js";
 
 export interface Organization {
   id: string;
   name: string;
-  kind: "customer" | "partner";
+  kind: OrganizationKind;
   billingEmail: string;
   ownerEmail: string;
   supportEmail: string | null;
   partnerId: string | null;
-  createdAt: string;
-  updatedAt: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export type OrganizationFields = Omit<Organization, "id" | "createdAt" | "updatedAt">;
@@ -20,13 +21,13 @@ export function toOrganization(row: OrganizationRow): Organization {
   return {
     id: row.id,
     name: row.name,
-    kind: row.kind as Organization["kind"],
+    kind: row.kind,
     billingEmail: row.billing_email,
     ownerEmail: row.owner_email,
     supportEmail: row.support_email,
     partnerId: row.partner_id,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
@@ -40,12 +41,7 @@ function toColumns<F extends Partial<OrganizationFields>>(fields: F) {
     partner_id: fields.partnerId,
   };
 }
-export async function insertOrganization(
-  db: Kysely<Database>,
-  id: string,
-  fields: OrganizationFields,
-  now: Date,
-) {
+export async function insertOrganization(db: Db, id: string, fields: OrganizationFields, now: Date) {
   const row = await db
     .insertInto("organizations")
     .values({ id, ...toColumns(fields), created_at: now, updated_at: now })
@@ -55,7 +51,7 @@ export async function insertOrganization(
 }
 
 export async function findOrganization(
-  db: Kysely<Database>,
+  db: Db,
   id: string,
   lock?: "update" | "share",
 ): Promise<Organization | null> {
@@ -68,16 +64,16 @@ export async function findOrganization(
   return row ? toOrganization(row) : null;
 }
 
-/** The ids among `ids` that name partner organisations. */
-export async function findPartnerIds(db: Kysely<Database>, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
+/** The organisations among `ids` that exist, by id. */
+export async function findOrganizations(db: Db, ids: readonly string[]): Promise<Map<string, Organization>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
   const rows = await db
     .selectFrom("organizations")
-    .select("id")
-    .where(isAnyOf("id", ids, "uuid"))
-    .where("kind", "=", "partner")
+    .selectAll()
+    .where("id", "=", sql<string>`ANY(${unique}::uuid[])`)
     .execute();
-  return new Set(rows.map((row) => row.id));
+  return new Map(rows.map((row) => [row.id, toOrganization(row)]));
 }
 
 /** What depends on an organisation's kind: its keys' scope, its customers, numbers and sites. */
@@ -89,10 +85,7 @@ export interface OrganizationDependents {
   sites: boolean;
 }
 
-export async function findOrganizationDependents(
-  db: Kysely<Database>,
-  id: string,
-): Promise<OrganizationDependents> {
+export async function findOrganizationDependents(db: Db, id: string): Promise<OrganizationDependents> {
   const { rows } = await sql<OrganizationDependents>`
     SELECT
       (SELECT count(*) FROM api_keys WHERE organization_id = ${id} AND revoked_at IS NULL) AS "apiKeys",
@@ -105,7 +98,7 @@ export async function findOrganizationDependents(
 }
 
 export async function updateOrganization(
-  db: Kysely<Database>,
+  db: Db,
   id: string,
   fields: Partial<OrganizationFields>,
   now: Date,
@@ -117,65 +110,4 @@ export async function updateOrganization(
     .returningAll()
     .executeTakeFirst();
   return row ? toOrganization(row) : null;
-}
-
-export interface ApiKeyRecord {
-  id: string;
-  role: string;
-  organizationId: string | null;
-  organizationKind: string | null;
-}
-
-export interface NewApiKey {
-  id: string;
-  keyHash: string;
-  role: string;
-  organizationId: string | null;
-}
-
-export async function insertApiKey(db: Kysely<Database>, key: NewApiKey) {
-  await db
-    .insertInto("api_keys")
-    .values({ id: key.id, key_hash: key.keyHash, role: key.role, organization_id: key.organizationId })
-    .execute();
-}
-
-/**
- * The bootstrap key: added once, never changed afterwards. A key that exists (even revoked) is
- * left as it is, so revoking NUMBERS_ADMIN_KEY holds across restarts. Returns the stored row.
- */
-export async function ensureBootstrapApiKey(db: Kysely<Database>, key: NewApiKey) {
-  await db
-    .insertInto("api_keys")
-    .values({ id: key.id, key_hash: key.keyHash, role: key.role, organization_id: key.organizationId })
-    .onConflict((conflict) => conflict.column("key_hash").doNothing())
-    .execute();
-  return db
-    .selectFrom("api_keys")
-    .select(["id", "role", "revoked_at"])
-    .where("key_hash", "=", key.keyHash)
-    .executeTakeFirstOrThrow();
-}
-
-export async function findApiKey(db: Kysely<Database>, keyHash: string): Promise<ApiKeyRecord | null> {
-  const row = await db
-    .selectFrom("api_keys")
-    .leftJoin("organizations", "organizations.id", "api_keys.organization_id")
-    .select(["api_keys.id", "api_keys.role", "api_keys.organization_id", "organizations.kind"])
-    .where("api_keys.key_hash", "=", keyHash)
-    .where("api_keys.revoked_at", "is", null)
-    .executeTakeFirst();
-  return row
-    ? { id: row.id, role: row.role, organizationId: row.organization_id, organizationKind: row.kind }
-    : null;
-}
-
-export async function revokeApiKey(db: Kysely<Database>, id: string, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable("api_keys")
-    .set({ revoked_at: now })
-    .where("id", "=", id)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
 }

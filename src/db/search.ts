@@ -1,6 +1,5 @@
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
-import type { Capability, ReservationKind, State } from "../lifecycle/states.js";
-import { isAnyOf } from "./array-parameters.js";
+import type { Capability, NumberStatus, ReservationKind, State } from "../lifecycle/states.js";
 import type { Db } from "./database.js";
 import { inScope, type Scope } from "./scope.js";
 import type { Database } from "./tables.js";
@@ -11,10 +10,10 @@ export interface NumberPattern {
   digits: string;
 }
 
-/** The filters of `GET /v1/numbers` (CONTRACT), already validated; all combine with AND. */
+/** The filters of `GET /v1/numbers`, already validated; all combine with AND (docs/decisions.md). */
 export interface NumberFilters {
   state?: State;
-  status?: "pending" | State;
+  status?: NumberStatus;
   q?: NumberPattern;
   sku?: string;
   vendor?: string;
@@ -270,14 +269,3 @@ export function selectMatching(
 /** The sort key of a row as Postgres text, which casts back to the same value without loss. */
 export const sortKeyText = (sort: NumberSort) =>
   sql<string | null>`(${sortExpression(sort)})::text`.as("sort_key");
-
-/** Organisation names for showing owners in an export; ids without a row are left out. */
-export async function organizationNames(db: Db, ids: string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom("organizations")
-    .select(["id", "name"])
-    .where(isAnyOf("id", ids, "uuid"))
-    .execute();
-  return new Map(rows.map((row) => [row.id, row.name]));
-}

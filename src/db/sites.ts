@@ -1,15 +1,19 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { SideEffect, SiteFacts } from "../lifecycle/number-state.js";
-import { isAnyOf } from "./array-parameters.js";
-import type { Database, NumberRow } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db, Trx } from "./database.js";
+import type { NumberRow } from "./tables.js";
 
 export interface Site {
   id: string;
   name: string;
   operatorId: string;
-  createdAt: string;
+  createdAt: Date;
+}
+
+export interface Occupier {
+  organizationId: string;
+  name: string;
+  addedAt: Date;
 }
 
 export async function insertSite(
@@ -33,7 +37,7 @@ const toSite = (row: { id: string; name: string; operator_id: string; created_at
   id: row.id,
   name: row.name,
   operatorId: row.operator_id,
-  createdAt: row.created_at.toISOString(),
+  createdAt: row.created_at,
 });
 
 /** Sites that exist among `ids`, with their operators (for checking numbers provisioned at them). */
@@ -42,7 +46,7 @@ export async function findSites(db: Db, ids: string[]): Promise<Map<string, Site
   const rows = await db
     .selectFrom("sites")
     .selectAll()
-    .where(isAnyOf("id", ids, "uuid"))
+    .where("id", "=", sql<string>`ANY(${ids}::uuid[])`)
     .execute();
   return new Map(rows.map((row) => [row.id, toSite(row)]));
 }
@@ -58,7 +62,7 @@ export async function insertOccupier(db: Db, siteId: string, organizationId: str
   return !!inserted;
 }
 
-export async function listOccupiers(db: Db, siteId: string) {
+export async function listOccupiers(db: Db, siteId: string): Promise<Occupier[]> {
   const rows = await db
     .selectFrom("site_occupiers")
     .innerJoin("organizations", "organizations.id", "site_occupiers.organization_id")
@@ -70,7 +74,7 @@ export async function listOccupiers(db: Db, siteId: string) {
   return rows.map((row) => ({
     organizationId: row.id,
     name: row.name,
-    addedAt: row.created_at.toISOString(),
+    addedAt: row.created_at,
   }));
 }
 
@@ -106,7 +110,7 @@ export async function isAtSite(db: Db, site: Site, organizationId: string): Prom
  * before counting, so two racing for the last voice service run one after the other.
  */
 export async function lockEntitlement(
-  trx: Transaction<Database>,
+  trx: Trx,
   siteId: string,
   organizationId: string,
   now: Date,
@@ -137,7 +141,7 @@ export async function findVoiceServices(db: Db, siteId: string, organizationId: 
 }
 
 export async function setVoiceServices(
-  trx: Transaction<Database>,
+  trx: Trx,
   siteId: string,
   organizationId: string,
   voiceServices: number,
@@ -198,7 +202,7 @@ export async function findFreeMainNumbers(db: Db, siteId: string, limit: number)
  * changed by a concurrent activation until this transaction ends.
  */
 export async function loadSiteFacts(
-  trx: Transaction<Database>,
+  trx: Trx,
   number: { number: string; siteId: string },
   organizationId: string,
   options: { lock: boolean; now: Date },
@@ -261,10 +265,10 @@ export async function listHuntGroupMembers(db: Db, siteId: string, organizationI
 /**
  * Carries out a change's hunt-group effects on the number as it now is, in the change's
  * transaction. Joining happens only when the owner's main number forwards to its in-space hunt
- * group at the number's site (seed 001); the main number itself is what forwards, so it never joins.
+ * group at the number's site (docs/sites.md); the main number itself is what forwards, so it never joins.
  */
 export async function applyHuntGroupEffects(
-  trx: Transaction<Database>,
+  trx: Trx,
   number: Pick<NumberRow, "number" | "site_id" | "owner_id" | "main_number">,
   effects: readonly SideEffect[],
   now: Date,

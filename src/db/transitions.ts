@@ -1,31 +1,41 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { Database, NumberRow, TransitionRow } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from "kysely";
+import type { TransitionRequest } from "../lifecycle/number-state.js";
+import type { TransitionOutcome } from "../lifecycle/states.js";
+import type { Db, Trx } from "./database.js";
+import { type HistoryEntry, historyValues } from "./history.js";
+import type { NumberRow, TransitionRow } from "./tables.js";
 
 export interface NewTransition {
   id: string;
   number: string;
-  action: string;
-  request: Record<string, unknown>;
+  request: TransitionRequest;
   actor: string;
   requestedAt: Date;
 }
 
-export function toTransitionView(row: TransitionRow) {
+/** A transition row with its request read back into the one domain shape. */
+export type Transition = Omit<TransitionRow, "request"> & { request: TransitionRequest };
+
+/**
+ * A request as `transitions.request` keeps it: every field present (null when not given), the
+ * instant as ISO text. Idempotency keys hash this same form.
+ */
+export function requestJson(request: TransitionRequest) {
   return {
-    id: row.id,
-    number: row.number,
-    action: row.action,
-    status: row.status as "pending" | "applied" | "rejected",
-    error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
-    requestedAt: row.requested_at.toISOString(),
-    finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
-    before: (row.before ?? null) as Record<string, unknown> | null,
-    after: (row.after ?? null) as Record<string, unknown> | null,
+    action: request.action,
+    remark: request.remark ?? null,
+    ownerId: request.ownerId ?? null,
+    subscriptionId: request.subscriptionId ?? null,
+    until: request.until ? request.until.toISOString() : null,
+    reason: request.reason ?? null,
+    endUserId: request.endUserId ?? null,
   };
 }
-export type TransitionView = ReturnType<typeof toTransitionView>;
+
+function toTransition(row: TransitionRow): Transition {
+  const stored = row.request as ReturnType<typeof requestJson>;
+  return { ...row, request: { ...stored, until: stored.until ? new Date(stored.until) : null } };
+}
 
 /**
  * Records new transitions and marks their numbers pending, in one statement: a number is never
@@ -33,13 +43,13 @@ export type TransitionView = ReturnType<typeof toTransitionView>;
  * parameter, so a subscription event for ten thousand numbers is the same statement as one
  * transition (a parameter per value would pass Postgres's limit of 65,535 at 9,363 rows).
  */
-export async function insertPendingTransitions(trx: Transaction<Database>, transitions: NewTransition[]) {
+export async function insertPendingTransitions(trx: Trx, transitions: NewTransition[]) {
   if (transitions.length === 0) return;
   const rows = transitions.map((t) => ({
     id: t.id,
     number: t.number,
-    action: t.action,
-    request: t.request,
+    action: t.request.action,
+    request: requestJson(t.request),
     actor: t.actor,
     requested_at: t.requestedAt.toISOString(),
   }));
@@ -60,8 +70,21 @@ export async function insertPendingTransitions(trx: Transaction<Database>, trans
     WHERE numbers.number = inserted.number`.execute(trx);
 }
 
-export async function findTransition(db: Db, id: string): Promise<TransitionRow | null> {
-  return (await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+export async function findTransition(db: Db, id: string): Promise<Transition | null> {
+  const row = await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toTransition(row) : null;
+}
+
+/** The transitions among `ids`, in the order of their numbers: the order a batch locks them in. */
+export async function inNumberOrder(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("transitions")
+    .select("id")
+    .where("id", "=", sql<string>`ANY(${ids}::uuid[])`)
+    .orderBy("number")
+    .execute();
+  return rows.map((row) => row.id);
 }
 
 /**
@@ -69,9 +92,9 @@ export async function findTransition(db: Db, id: string): Promise<TransitionRow 
  * already finished it (a redelivered job).
  */
 export async function lockPendingWithNumber(
-  trx: Transaction<Database>,
+  trx: Trx,
   id: string,
-): Promise<{ transition: TransitionRow; number: NumberRow } | null> {
+): Promise<{ transition: Transition; number: NumberRow } | null> {
   const row = await trx
     .selectFrom("transitions as t")
     .innerJoin("numbers", "numbers.number", "t.number")
@@ -112,7 +135,7 @@ export async function lockPendingWithNumber(
   } = row;
   return {
     number,
-    transition: {
+    transition: toTransition({
       id: t_id,
       number: number.number,
       action: t_action,
@@ -126,38 +149,16 @@ export async function lockPendingWithNumber(
       requested_at: t_requested_at,
       enqueued_at: t_enqueued_at,
       finished_at: t_finished_at,
-    },
+    }),
   };
 }
 
-export interface HistoryEntry {
-  number: string;
-  at: Date;
-  action: string;
-  actor: string;
-  remark: string | null;
-  transitionId: string | null;
-  before: unknown;
-  after: unknown;
-}
-
-const historyValues = (entry: HistoryEntry) => ({
-  number: entry.number,
-  at: entry.at,
-  action: entry.action,
-  actor: entry.actor,
-  remark: entry.remark,
-  transition_id: entry.transitionId,
-  before: JSON.stringify(entry.before),
-  after: JSON.stringify(entry.after),
-});
-
 /** Finishes a transition and, when it changed the number, writes its history entry in the same statement. */
 export async function finishTransition(
-  trx: Transaction<Database>,
+  trx: Trx,
   id: string,
   outcome: {
-    status: "applied" | "rejected";
+    status: TransitionOutcome;
     before: unknown;
     after: unknown;
     errorCode?: string;
@@ -195,7 +196,7 @@ export async function finishTransition(
  * the reconciler hands them over again (a wiped Redis or a lost job). Claims them by moving
  * `enqueued_at`, so two schedulers running at once do not both take the same rows.
  */
-export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: number, limit: number) {
+export async function claimStalePending(db: Db, olderThanSeconds: number, limit: number) {
   const rows = await db
     .updateTable("transitions")
     .set({ enqueued_at: sql<Date>`now()` })
@@ -213,70 +214,4 @@ export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: 
     .returning(["id"])
     .execute();
   return rows.map((row) => row.id);
-}
-
-/** A page of a number's history, oldest first: up to `limit` entries after entry `afterId`. */
-export async function listHistory(db: Db, number: string, page: { afterId?: number; limit: number }) {
-  let query = db.selectFrom("number_history").selectAll().where("number", "=", number);
-  if (page.afterId !== undefined) query = query.where("id", ">", String(page.afterId));
-  const rows = await query.orderBy("id").limit(page.limit).execute();
-  return rows.map((row) => ({
-    id: Number(row.id),
-    at: row.at.toISOString(),
-    action: row.action,
-    actor: row.actor,
-    remark: row.remark,
-    transitionId: row.transition_id,
-    before: row.before as Record<string, unknown> | null,
-    after: row.after as Record<string, unknown>,
-  }));
-}
-
-export async function findIdempotencyKey(db: Db, apiKeyId: string, key: string, notBefore: Date) {
-  return (
-    (await db
-      .selectFrom("idempotency_keys")
-      .selectAll()
-      .where("api_key_id", "=", apiKeyId)
-      .where("key", "=", key)
-      .where("created_at", ">=", notBefore)
-      .executeTakeFirst()) ?? null
-  );
-}
-
-/**
- * Records the key with the transition it produced. A concurrent request with the same key hits
- * the primary key and fails with 23505; the caller then answers from the winner's row.
- */
-export async function saveIdempotencyKey(
-  trx: Transaction<Database>,
-  entry: {
-    apiKeyId: string;
-    key: string;
-    requestHash: string;
-    transitionId: string;
-    createdAt: Date;
-    notBefore: Date;
-  },
-) {
-  await trx
-    .deleteFrom("idempotency_keys")
-    .where("api_key_id", "=", entry.apiKeyId)
-    .where("key", "=", entry.key)
-    .where("created_at", "<", entry.notBefore)
-    .execute();
-  await trx
-    .insertInto("idempotency_keys")
-    .values({
-      api_key_id: entry.apiKeyId,
-      key: entry.key,
-      request_hash: entry.requestHash,
-      transition_id: entry.transitionId,
-      created_at: entry.createdAt,
-    })
-    .execute();
-}
-
-export async function deleteExpiredIdempotencyKeys(db: Db, before: Date) {
-  await db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
 }

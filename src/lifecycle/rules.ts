@@ -1,4 +1,5 @@
 import type { RuleCode } from "../error-codes.js";
+import { available, backToInventory, NO_HOLD, NO_TIMER, reservedFor } from "./holds.js";
 import type {
   DecisionContext,
   LifecycleFields,
@@ -6,8 +7,8 @@ import type {
   NumberSnapshot,
   TransitionRequest,
 } from "./number-state.js";
-import { addDays } from "./periods.js";
-import { type Action, RESERVATION_DAYS, type ReservationKind, type State } from "./states.js";
+import type { Action, ReservationKind, State } from "./states.js";
+import { startTimer, TIMED_RESERVATION_PERIODS } from "./timers.js";
 
 export interface Refusal {
   code: RuleCode | "invalid_state";
@@ -26,62 +27,6 @@ export interface Rule {
 }
 
 const refuse = (code: Refusal["code"], message: string): Refusal => ({ code, message });
-
-const EMPTY_HOLD: Partial<LifecycleFields> = {
-  ownerId: null,
-  subscriptionId: null,
-  endUserId: null,
-  reservationKind: null,
-  reservedAt: null,
-  reservationExpiresAt: null,
-  lockedAt: null,
-  lockExpiresAt: null,
-  lockRemark: null,
-  cooldownUntil: null,
-  deletedReason: null,
-};
-
-/** Back to inventory: cooldown when the number was in service since it was last available. */
-/** A number back in inventory carries nothing of its last holder: no settings, the default PIN. */
-const backToInventory = (number: LifecycleFields, context: DecisionContext): NumberChange => ({
-  fields: returnToInventory(number, context),
-  effects: ["clear_settings", "reset_pin"],
-});
-
-export function returnToInventory(
-  number: LifecycleFields,
-  context: DecisionContext,
-): Partial<LifecycleFields> {
-  if (number.inServiceSinceAvailable && context.cooldownDays > 0) {
-    return {
-      ...EMPTY_HOLD,
-      state: "cooldown",
-      cooldownUntil: addDays(context.now, context.cooldownDays),
-      inServiceSinceAvailable: false,
-    };
-  }
-  return available();
-}
-
-const available = (): Partial<LifecycleFields> => ({
-  ...EMPTY_HOLD,
-  state: "available",
-  inServiceSinceAvailable: false,
-});
-
-const reservedFor = (
-  ownerId: string | null,
-  kind: ReservationKind,
-  now: Date,
-  expiresAt: Date | null,
-): Partial<LifecycleFields> => ({
-  ...EMPTY_HOLD,
-  state: "reserved",
-  ownerId,
-  reservationKind: kind,
-  reservedAt: now,
-  reservationExpiresAt: expiresAt,
-});
 
 const fieldsOnly = (fields: Partial<LifecycleFields>): NumberChange => ({ fields, effects: [] });
 
@@ -151,7 +96,7 @@ function checkEntitlement(number: NumberSnapshot, context: DecisionContext): Ref
 
 const putInService = (number: NumberSnapshot, request: TransitionRequest): NumberChange => ({
   fields: {
-    ...EMPTY_HOLD,
+    ...NO_HOLD,
     state: "assigned",
     ownerId: number.ownerId ?? request.ownerId ?? null,
     subscriptionId: request.subscriptionId ?? number.subscriptionId,
@@ -160,13 +105,13 @@ const putInService = (number: NumberSnapshot, request: TransitionRequest): Numbe
   effects: ["join_hunt_group"],
 });
 
-function subscriptionEnded(kind: keyof typeof RESERVATION_DAYS & ReservationKind): Rule {
+function subscriptionEnded(kind: keyof typeof TIMED_RESERVATION_PERIODS & ReservationKind): Rule {
   return {
     from: ["assigned"],
     // Out of service: it no longer rings in the owner's hunt group.
-    change: (number, _request, { now }) => ({
+    change: (number, _request, { now, periods }) => ({
       fields: {
-        ...reservedFor(number.ownerId, kind, now, addDays(now, RESERVATION_DAYS[kind])),
+        ...reservedFor(number.ownerId, kind, now, startTimer(now, periods[TIMED_RESERVATION_PERIODS[kind]])),
         subscriptionId: number.subscriptionId,
       },
       effects: ["leave_hunt_group"],
@@ -174,13 +119,13 @@ function subscriptionEnded(kind: keyof typeof RESERVATION_DAYS & ReservationKind
   };
 }
 
-/** One row per action, mirroring SPEC.md's transition table. */
+/** One row per action: the transition table of docs/domain.md#transitions. */
 export const RULES: Record<Action, Rule> = {
   reserve: {
     from: ["available"],
     check: (_number, request, context) => requireKnownOwner(request, context) ?? requireRemark(request),
-    change: (_number, request, { now }) =>
-      fieldsOnly(reservedFor(request.ownerId!, "manual", now, addDays(now, RESERVATION_DAYS.manual))),
+    change: (_number, request, { now, periods }) =>
+      fieldsOnly(reservedFor(request.ownerId!, "manual", now, startTimer(now, periods.reservationDays))),
   },
   extend: {
     from: ["reserved"],
@@ -199,12 +144,14 @@ export const RULES: Record<Action, Rule> = {
         );
       return undefined;
     },
+    // The paid period's end, not a period of ours: no policy recomputes it.
     change: (number, request) =>
       fieldsOnly({
         reservationKind: "charged",
         reservationExpiresAt: request.until!,
         subscriptionId: request.subscriptionId!,
         ownerId: number.ownerId,
+        ...NO_TIMER,
       }),
   },
   release: {
@@ -262,10 +209,10 @@ export const RULES: Record<Action, Rule> = {
           )
         : undefined,
     // An allocated (site) number stays allocated; any other goes back to a free reservation.
-    change: (number, _request, { now }) => ({
+    change: (number, _request, { now, periods }) => ({
       fields: number.siteId
         ? reservedFor(number.ownerId, "allocation", now, null)
-        : reservedFor(number.ownerId, "manual", now, addDays(now, RESERVATION_DAYS.manual)),
+        : reservedFor(number.ownerId, "manual", now, startTimer(now, periods.reservationDays)),
       effects: ["clear_settings", "reset_pin", "leave_hunt_group"],
     }),
   },
@@ -288,14 +235,18 @@ export const RULES: Record<Action, Rule> = {
       (request.until && request.until <= now
         ? refuse("until_not_later", "A lock's expiry must be in the future.")
         : undefined),
-    change: (_number, request, { now, lockPeriodDays }) =>
-      fieldsOnly({
-        ...EMPTY_HOLD,
+    change: (_number, request, { now, periods }) => {
+      // An explicit `until` is the caller's, not a period's: no policy recomputes it.
+      const timer = request.until ? null : startTimer(now, periods.lockDays);
+      return fieldsOnly({
+        ...NO_HOLD,
         state: "locked",
         lockedAt: now,
-        lockExpiresAt: request.until ?? addDays(now, lockPeriodDays),
+        lockExpiresAt: request.until ?? timer!.expiresAt,
         lockRemark: request.remark!.trim(),
-      }),
+        ...timer?.fields,
+      });
+    },
   },
   unlock: {
     from: ["locked"],
@@ -312,7 +263,7 @@ export const RULES: Record<Action, Rule> = {
             "Deleting a number needs a reason: ported_out, returned_to_vendor or faulty.",
           )) ?? requireRemark(request),
     change: (_number, request) =>
-      fieldsOnly({ ...EMPTY_HOLD, state: "deleted", deletedReason: request.reason! }),
+      fieldsOnly({ ...NO_HOLD, state: "deleted", deletedReason: request.reason! }),
   },
   recover: {
     from: ["deleted"],

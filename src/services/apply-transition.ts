@@ -1,21 +1,20 @@
-import type { Transaction } from "kysely";
-import { isAnyOf } from "../db/array-parameters.js";
-import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
+import { transitionView } from "../api/views.js";
+import type { Trx } from "../db/database.js";
+import { changeColumns, historySnapshot, toSnapshot } from "../db/number-columns.js";
+import { finishPending } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
-import type { Database } from "../db/tables.js";
-import { finishTransition, lockPendingWithNumber, toTransitionView } from "../db/transitions.js";
+import { finishTransition, inNumberOrder, lockPendingWithNumber } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { decide } from "../lifecycle/decide.js";
-import type { NumberChange } from "../lifecycle/number-state.js";
-import { loadDecisionContext } from "./decision-context.js";
-import { fromStored, type StoredRequest } from "./transition-request.js";
+import type { TransitionOutcome } from "../lifecycle/states.js";
+import { loadDecisionContext, type PeriodSources } from "./decision-context.js";
 import { numberFacts, recordEvents, type WebhookEventType } from "./webhooks.js";
 
 export type AppliedOutcome = {
   transitionId: string;
   number: string;
   action: string;
-  status: "applied" | "rejected";
+  status: TransitionOutcome;
   requestedAt: Date;
   finishedAt: Date;
 };
@@ -30,7 +29,8 @@ export async function applyTransition(
 ): Promise<AppliedOutcome | null> {
   return deps.db.transaction().execute(async (trx) => {
     const events = new TransitionEvents();
-    const outcome = await applyPending(trx, deps, transitionId, events);
+    const sources = { config: deps.config, policies: await deps.policies.current(trx) };
+    const outcome = await applyPending(trx, deps, transitionId, sources, events);
     await events.record(trx, deps.clock.now());
     return outcome;
   });
@@ -39,7 +39,7 @@ export async function applyTransition(
 /**
  * Applies several pending transitions in ONE database transaction, each still decided on its own
  * locked row and recorded on its own: the commit (an fsync) is what limits throughput, so a
- * worker shares it between the jobs it holds (PERFORMANCE.md). Numbers are locked in number
+ * worker shares it between the jobs it holds (docs/benchmarks.md#transitions). Numbers are locked in number
  * order so two batches cannot deadlock on them. All or nothing: if the batch fails, the caller
  * applies each transition alone.
  */
@@ -48,15 +48,12 @@ export async function applyTransitions(
   transitionIds: string[],
 ): Promise<Map<string, AppliedOutcome | null>> {
   return deps.db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom("transitions")
-      .select(["id", "number"])
-      .where(isAnyOf("id", transitionIds, "uuid"))
-      .orderBy("number")
-      .execute();
     const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
     const events = new TransitionEvents();
-    for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id, events));
+    // One check of the policy set for the whole batch: it shares one transaction anyway.
+    const sources = { config: deps.config, policies: await deps.policies.current(trx) };
+    for (const id of await inNumberOrder(trx, transitionIds))
+      outcomes.set(id, await applyPending(trx, deps, id, sources, events));
     await events.record(trx, deps.clock.now());
     return outcomes;
   });
@@ -67,22 +64,19 @@ export async function applyTransitions(
  * history entry, its webhook event and the outcome, lift the pending marker.
  */
 async function applyPending(
-  trx: Transaction<Database>,
+  trx: Trx,
   deps: Dependencies,
   transitionId: string,
+  sources: PeriodSources,
   events: TransitionEvents,
 ): Promise<AppliedOutcome | null> {
   const locked = await lockPendingWithNumber(trx, transitionId);
   if (!locked) return null;
   const { transition, number: row } = locked;
   const now = deps.clock.now();
-  const request = fromStored(transition.request as StoredRequest);
+  const { request } = transition;
   const snapshot = toSnapshot(row);
-  const decision = decide(
-    snapshot,
-    request,
-    await loadDecisionContext(trx, snapshot, request, deps.config, now),
-  );
+  const decision = decide(snapshot, request, await loadDecisionContext(trx, snapshot, request, sources, now));
   const before = historySnapshot(snapshot);
   const outcome = { transitionId, number: row.number, action: transition.action };
   const times = { requestedAt: transition.requested_at, finishedAt: now };
@@ -97,11 +91,11 @@ async function applyPending(
       errorMessage: decision.message,
       finishedAt: now,
     });
-    events.add("transition.rejected", toTransitionView(rejected), numberFacts(row));
+    events.add("transition.rejected", transitionView(rejected), numberFacts(row));
     return { ...outcome, status: "rejected", ...times };
   }
 
-  const updated = await finishPending(trx, row.number, transitionId, toColumns(decision.change), now);
+  const updated = await finishPending(trx, row.number, transitionId, changeColumns(decision.change), now);
   await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
   const after = historySnapshot(toSnapshot(updated));
   const history = {
@@ -120,15 +114,8 @@ async function applyPending(
     { status: "applied", before, after, finishedAt: now },
     history,
   );
-  events.add("transition.applied", toTransitionView(applied), numberFacts(row, updated));
+  events.add("transition.applied", transitionView(applied), numberFacts(row, updated));
   return { ...outcome, status: "applied", ...times };
-}
-
-function toColumns(change: NumberChange) {
-  const columns = toLifecycleColumns(change.fields);
-  if (change.effects.includes("clear_settings")) columns.settings = "{}";
-  if (change.effects.includes("reset_pin")) columns.pin_hash = null;
-  return columns;
 }
 
 /** Webhook events of the transitions in one database transaction, written in one statement per type. */
@@ -144,7 +131,7 @@ class TransitionEvents {
     this.byType.set(type, events);
   }
 
-  async record(trx: Transaction<Database>, at: Date) {
+  async record(trx: Trx, at: Date) {
     for (const [type, events] of this.byType) await recordEvents(trx, type, events, at);
   }
 }

@@ -1,8 +1,9 @@
 import { findFreeMainNumbers, findMainNumbers } from "../db/sites.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError } from "../error-codes.js";
+import type { TransitionRequest } from "../lifecycle/number-state.js";
 import type { Principal } from "./principal.js";
-import { requestTransition, type TransitionInput } from "./transitions.js";
+import { requestTransition } from "./transitions.js";
 
 /** Changes the engine makes on its own behalf; history names them `system`. */
 const SYSTEM: Principal = {
@@ -30,7 +31,7 @@ export interface AutomaticMainNumber {
 }
 
 /**
- * Seed 000: a main number "automatically allocated in response to adding a voice service" is
+ * A main number "automatically allocated in response to adding a voice service" is
  * already active. If the organisation has no active main number at the site (and none on its way),
  * activate the main number allocated to it, or else a free nominated one straight from available
  * (one `activate` transition allocates and activates it). This is an ordinary transition request
@@ -46,7 +47,7 @@ export async function activateMainNumberIfNone(
   if (mains.some((main) => main.state === "assigned" || main.pending_transition_id)) return null;
 
   const allocated = mains.find((main) => main.state === "reserved");
-  const candidates: [string, TransitionInput][] = allocated
+  const candidates: [string, TransitionRequest][] = allocated
     ? [[allocated.number, { action: "activate", remark: REMARK }]]
     : (await findFreeMainNumbers(deps.db, siteId, CANDIDATES)).map((number) => [
         number,

@@ -1,15 +1,10 @@
 import { Readable } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import PDFDocument from "pdfkit";
-import { type NumberView, toNumberView } from "../db/numbers.js";
+import { findOrganizations } from "../db/organizations.js";
 import type { Scope } from "../db/scope.js";
-import {
-  type NumberFilters,
-  type NumberSort,
-  organizationNames,
-  selectMatching,
-  sortKeyText,
-} from "../db/search.js";
+import { type NumberFilters, type NumberSort, selectMatching, sortKeyText } from "../db/search.js";
+import type { NumberRow } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { exportFilename } from "./export-csv.js";
 import type { Principal } from "./principal.js";
@@ -29,7 +24,7 @@ const COLUMNS = [
   { title: "SKU", width: 84 },
 ] as const;
 
-type Batch = { views: NumberView[]; last: { key: string | null; number: string } | undefined };
+type Batch = { rows: NumberRow[]; last: { key: string | null; number: string } | undefined };
 
 async function fetchBatch(
   deps: Dependencies,
@@ -45,18 +40,23 @@ async function fetchBatch(
     .execute();
   const last = rows.at(-1);
   return {
-    views: rows.map(toNumberView),
+    rows,
     last: rows.length === BATCH_SIZE && last ? { key: last.sort_key, number: last.number } : undefined,
   };
 }
 
-const shortTime = (value: string | null) => (value ? `${value.slice(0, 16).replace("T", " ")}` : "");
+const shortTime = (value: Date | null) => (value ? value.toISOString().slice(0, 16).replace("T", " ") : "");
 
-function cells(view: NumberView, owners: Map<string, string>): string[] {
-  const state = view.pending ? `${view.state} (pending ${view.pending.action})` : view.state;
-  const owner = view.ownerId ? (owners.get(view.ownerId) ?? view.ownerId) : "";
-  const expiry = view.reservation?.expiresAt ?? view.lock?.expiresAt ?? view.cooldownUntil;
-  return [view.number, state, owner, shortTime(expiry), view.vendor, view.country, view.sku];
+/** The expiry a person looks for: the reservation's, else the lock's, else the end of cooldown. */
+const expiryOf = (row: NumberRow) =>
+  (row.reservation_kind ? row.reservation_expires_at : null) ??
+  (row.state === "locked" ? row.lock_expires_at : null) ??
+  row.cooldown_until;
+
+function cells(row: NumberRow, owners: Map<string, string>): string[] {
+  const state = row.pending_transition_id ? `${row.state} (pending ${row.pending_action})` : row.state;
+  const owner = row.owner_id ? (owners.get(row.owner_id) ?? row.owner_id) : "";
+  return [row.number, state, owner, shortTime(expiryOf(row)), row.vendor, row.country, row.sku];
 }
 
 /** Cuts a cell to its column, with an ellipsis, so every row is one line and pages stay even. */
@@ -124,17 +124,18 @@ async function* renderPdf(
   };
 
   startPage();
-  if (first.views.length === 0) doc.text("No numbers match this search.", MARGIN, y + 4);
+  if (first.rows.length === 0) doc.text("No numbers match this search.", MARGIN, y + 4);
   const owners = new Map<string, string>();
   let batch: Batch | undefined = first;
   while (batch) {
-    const unknown = [...new Set(batch.views.map((view) => view.ownerId))].filter(
+    const unknown = [...new Set(batch.rows.map((row) => row.owner_id))].filter(
       (id): id is string => !!id && !owners.has(id),
     );
-    for (const [id, name] of await organizationNames(deps.db, unknown)) owners.set(id, name);
-    for (const view of batch.views) {
+    for (const [id, organization] of await findOrganizations(deps.db, unknown))
+      owners.set(id, organization.name);
+    for (const row of batch.rows) {
       if (y + ROW_HEIGHT > doc.page.height - 40) startPage();
-      drawRow(cells(view, owners));
+      drawRow(cells(row, owners));
     }
     await nextTurn(); // pdfkit emits a finished page's bytes on a later turn
     if (chunks.length > 0) yield drain();

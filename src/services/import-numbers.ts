@@ -9,9 +9,9 @@ import {
   stageBatch,
   stagedRows,
 } from "../db/import-batches.js";
-import { findPartnerIds } from "../db/organizations.js";
+import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
-import { AppError } from "../error-codes.js";
+import { AppError, type ItemRefusal } from "../error-codes.js";
 import { type Reject, RejectsFile } from "./import-rejects.js";
 import {
   controlCharacterCell,
@@ -21,7 +21,7 @@ import {
   readHeader,
   recordToItem,
 } from "./import-rows.js";
-import { checkItem, checkItemSites, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
+import { checkItem, checkItemSites, type NumberItem, toNumberRow } from "./number-items.js";
 
 export const IMPORT_BATCH_SIZE = 10_000;
 
@@ -217,7 +217,8 @@ async function checkBatch(deps: Dependencies, batch: Accepted[], knownPartners: 
   const unknownIds = [
     ...new Set(batch.map(({ item }) => item.partnerId).filter((id) => id && !knownPartners.has(id))),
   ];
-  for (const id of await findPartnerIds(deps.db, unknownIds as string[])) knownPartners.add(id);
+  for (const organization of (await findOrganizations(deps.db, unknownIds as string[])).values())
+    if (organization.kind === "partner") knownPartners.add(organization.id);
   let accepted = batch.filter(({ index, item }) => {
     if (!item.partnerId || knownPartners.has(item.partnerId)) return true;
     refusals.push({

@@ -1,6 +1,6 @@
 import { controlCharacterIn } from "../control-characters.js";
 import { NUMBER_CSV_COLUMNS } from "../db/number-csv.js";
-import { AppError } from "../error-codes.js";
+import { AppError, type ItemCode } from "../error-codes.js";
 import { withoutSpreadsheetGuard } from "../spreadsheet-cells.js";
 
 /**
@@ -104,7 +104,7 @@ export function recordToItem(record: string[], columns: ImportColumns): Record<s
 }
 
 /** A cell of the row holding a refused control character: the row is refused, the rest go on. */
-export function controlCharacterCell(record: string[]): { code: string; message: string } | null {
+export function controlCharacterCell(record: string[]): { code: ItemCode; message: string } | null {
   for (const [index, cell] of record.entries()) {
     const character = controlCharacterIn(cell);
     if (character)
@@ -123,7 +123,7 @@ export function controlCharacterCell(record: string[]): { code: string; message:
 export function describeUnreadableRow(
   code: string | undefined,
   row: number,
-): { code: string; message: string } {
+): { code: ItemCode; message: string } {
   switch (code) {
     case "CSV_MAX_RECORD_SIZE":
       return {

@@ -1,17 +1,11 @@
-import {
-  existingNumbers,
-  findNumber,
-  historySnapshot,
-  insertNumbers,
-  toNumberView,
-  toSnapshot,
-} from "../db/numbers.js";
-import { findPartnerIds } from "../db/organizations.js";
-import { listHistory } from "../db/transitions.js";
+import { insertHistory, listHistory } from "../db/history.js";
+import { historySnapshot, toSnapshot } from "../db/number-columns.js";
+import { existingNumbers, findNumber, insertNumbers } from "../db/numbers.js";
+import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
-import { AppError, notFound } from "../error-codes.js";
+import { AppError, type ItemRefusal, ItemsRefused, notFound } from "../error-codes.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
-import { checkItem, checkItemSites, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
+import { checkItem, checkItemSites, type NumberItem, toNumberRow } from "./number-items.js";
 import type { Principal } from "./principal.js";
 import { openCursor, sealCursor } from "./sealed-cursor.js";
 
@@ -94,11 +88,9 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
 
   if (refusals.length > 0) {
     refusals.sort((a, b) => a.index - b.index);
-    throw new AppError(
-      "validation_failed",
+    throw new ItemsRefused(
       `${refusals.length} of ${items.length} numbers were refused, so none were added.`,
       refusals,
-      422,
     );
   }
 
@@ -109,34 +101,27 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
         trx,
         accepted.map(({ item }) => toNumberRow(item, now)),
       );
-      await trx
-        .insertInto("number_history")
-        .values(
-          inserted.map((row) => ({
-            number: row.number,
-            at: now,
-            action: "add",
-            actor: principal.actor,
-            remark: row.lock_remark,
-            transition_id: null,
-            before: null,
-            after: JSON.stringify(historySnapshot(toSnapshot(row))),
-          })),
-        )
-        .execute();
+      await insertHistory(
+        trx,
+        inserted.map((row) => ({
+          number: row.number,
+          at: now,
+          action: "add",
+          actor: principal.actor,
+          remark: row.lock_remark,
+          transitionId: null,
+          before: null,
+          after: historySnapshot(toSnapshot(row)),
+        })),
+      );
       return inserted;
     });
     const order = new Map(accepted.map(({ item }, position) => [item.number, position]));
-    return rows.sort((a, b) => order.get(a.number)! - order.get(b.number)!).map(toNumberView);
+    return rows.sort((a, b) => order.get(a.number)! - order.get(b.number)!);
   } catch (error) {
     // Another request added one of them between our check and our insert.
     if ((error as { code?: string }).code === "23505")
-      throw new AppError(
-        "validation_failed",
-        "Some of these numbers were added meanwhile, so none were added.",
-        [],
-        422,
-      );
+      throw new ItemsRefused("Some of these numbers were added meanwhile, so none were added.", []);
     throw error;
   }
 }
@@ -150,9 +135,9 @@ async function checkPartners(
     ...new Set(accepted.map(({ item }) => item.partnerId).filter((id): id is string => !!id)),
   ];
   if (partnerIds.length === 0) return;
-  const known = await findPartnerIds(deps.db, partnerIds);
+  const organizations = await findOrganizations(deps.db, partnerIds);
   for (const { index, item } of accepted)
-    if (item.partnerId && !known.has(item.partnerId))
+    if (item.partnerId && organizations.get(item.partnerId)?.kind !== "partner")
       refusals.push({
         index,
         number: item.number,
@@ -164,7 +149,7 @@ async function checkPartners(
 export async function getNumber(deps: Dependencies, principal: Principal, number: string) {
   const row = await findNumber(deps.db, number, principal.scope);
   if (!row) throw notFound(`Number ${number}`);
-  return toNumberView(row);
+  return row;
 }
 
 const HISTORY_CURSOR = "history";
@@ -194,8 +179,10 @@ export async function getHistory(
   const items = entries.slice(0, page.limit);
   const last = items.at(-1);
   return {
-    items: items.map(({ id: _id, ...entry }) => entry),
+    rows: items,
     nextCursor:
-      entries.length > page.limit && last ? await sealCursor(deps, HISTORY_CURSOR, last.id, number) : null,
+      entries.length > page.limit && last
+        ? await sealCursor(deps, HISTORY_CURSOR, Number(last.id), number)
+        : null,
   };
 }

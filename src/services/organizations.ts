@@ -1,21 +1,18 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { ensureBootstrapApiKey, insertApiKey, revokeApiKey } from "../db/api-keys.js";
+import type { Db } from "../db/database.js";
 import {
-  ensureBootstrapApiKey,
   findOrganization,
   findOrganizationDependents,
-  insertApiKey,
   insertOrganization,
   type Organization,
   type OrganizationFields,
-  revokeApiKey,
   updateOrganization,
 } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import type { Role } from "../lifecycle/states.js";
 import type { Principal } from "./principal.js";
-
-type Db = Dependencies["db"];
 
 /** API keys are 256 random bits, so a plain SHA-256 is a safe hash to store (no slow KDF needed). */
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");

@@ -12,7 +12,7 @@ export interface Principal {
   actor: string;
 }
 
-/** The operations team's own actions (seed 004); partners may request every other one. */
+/** The operations team's own actions (docs/domain.md#organisations-and-roles); partners may request every other one. */
 const PLATFORM_ONLY_ACTIONS: readonly Action[] = ["lock", "unlock", "delete", "recover"];
 const CUSTOMER_ACTIONS: readonly Action[] = [
   "release",

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { toNumberView } from "../db/numbers.js";
 import {
   type NumberFilters,
   type NumberPattern,
@@ -10,7 +9,7 @@ import {
   sortKeyText,
 } from "../db/search.js";
 import type { Dependencies } from "../dependencies.js";
-import { CAPABILITIES, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
+import { CAPABILITIES, NUMBER_STATUSES, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
 import type { Principal } from "./principal.js";
 import { decodeCursor, encodeCursor } from "./search-cursor.js";
 
@@ -46,7 +45,7 @@ export const searchQuerySchema = z.strictObject({
   cursor: z.string().max(2000).optional(),
   sort: z.enum(SORT_VALUES).default("number"),
   state: z.enum(STATES).optional(),
-  status: z.enum(["pending", ...STATES]).optional(),
+  status: z.enum(NUMBER_STATUSES).optional(),
   q: pattern.optional(),
   sku: text.optional(),
   vendor: text.optional(),
@@ -104,7 +103,7 @@ export async function searchNumbers(deps: Dependencies, principal: Principal, qu
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    items: page.map(toNumberView),
+    items: page,
     nextCursor:
       rows.length > limit && last
         ? await encodeCursor(deps, { key: last.sort_key, number: last.number }, sort, filters)

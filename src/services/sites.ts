@@ -129,7 +129,7 @@ export async function getOccupiers(deps: Dependencies, principal: Principal, sit
 /**
  * Sets how many voice services the organisation has at the site. When they grow and it has no
  * active main number there, a free nominated main number is activated for it through the
- * transition queue (seed 000); the accepted transition is returned as `automaticMainNumber`.
+ * transition queue (docs/sites.md); the accepted transition is returned as `automaticMainNumber`.
  */
 export async function setEntitlement(
   deps: Dependencies,

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import type { Db } from "../db/database.js";
 import { recordLockNotices, recordReservationNotices } from "../db/notices.js";
 import { endCooldowns, expireLocks, expireReservations, withSweepLock } from "../db/sweeps.js";
-import type { Database } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { addDays } from "../lifecycle/periods.js";
+import { LEGAL_MINIMUM_COOLDOWN } from "../lifecycle/policies.js";
 import { NOTICE_DAYS } from "../lifecycle/states.js";
 import { observeSweep } from "../metrics.js";
 import { enqueuePendingNotices } from "./notices.js";
@@ -20,9 +20,9 @@ export interface SweepOptions {
   batchSize?: number;
 }
 
-/** CONTRACT "Sweeps, notices": the sweep report. */
+/** What a sweep did, or would do in a dry run (docs/domain.md#timers-and-sweeps). */
 export interface SweepReport {
-  at: string;
+  at: Date;
   dryRun: boolean;
   reservationsExpired: number;
   locksExpired: number;
@@ -92,7 +92,7 @@ async function sweepOnce(deps: Dependencies, options: SweepOptions): Promise<Swe
  */
 async function applySweeps(
   deps: Dependencies,
-  db: Kysely<Database> | Transaction<Database>,
+  db: Db,
   at: Date,
   batchSize: number,
   dryRun: boolean,
@@ -100,13 +100,13 @@ async function applySweeps(
   const runId = randomUUID();
   const recordedAt = deps.clock.now();
   const { cooldownDays, platformSupportEmail } = deps.config;
-  const cooldownUntil = cooldownDays > 0 ? addDays(at, cooldownDays) : null;
+  const reservationExpiry = { at, defaultCooldownDays: cooldownDays, legalMinimum: LEGAL_MINIMUM_COOLDOWN };
 
   // Metrics describe what happened; a dry run happened to nothing.
   const measured = <T>(sweep: string, task: () => Promise<T[]>) => (dryRun ? task() : observed(sweep, task));
 
   const reservationsExpired = await measured("reservations", () =>
-    inBatches(batchSize, (limit) => expireReservations(db, { at, limit, cooldownUntil })),
+    inBatches(batchSize, (limit) => expireReservations(db, { ...reservationExpiry, limit })),
   );
   const locksExpired = await measured("locks", () =>
     inBatches(batchSize, (limit) => expireLocks(db, { at, limit, runId, platformSupportEmail, recordedAt })),
@@ -131,7 +131,7 @@ async function applySweeps(
   );
 
   return {
-    at: at.toISOString(),
+    at,
     dryRun,
     reservationsExpired: reservationsExpired.length,
     locksExpired: locksExpired.length,

@@ -27,7 +27,7 @@ afterAll(async () => t?.close());
 const history = async (number: string) =>
   (await call(t.app, "GET", `/v1/numbers/${encodeURIComponent(number)}/history`)).body.items;
 
-describe("automatic main number on a new voice service (seed 000)", () => {
+describe("automatic main number on a new voice service", () => {
   it("allocates and activates a free nominated main number through the queue, as system", async () => {
     await call(t.app, "PUT", `/v1/sites/${world.siteId}/main-number-forwarding/${world.occupierA.id}`, {
       body: { huntGroup: true },

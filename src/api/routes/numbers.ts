@@ -4,6 +4,7 @@ import { addNumbers, getHistory, getNumber, parsePathNumber } from "../../servic
 import { searchNumbers, searchQuerySchema } from "../../services/search.js";
 import type { App } from "../app.js";
 import { errorResponses, numberParams, numberSchema, snapshotSchema } from "../schemas.js";
+import { historyEntryView, numberView } from "../views.js";
 
 const tags = ["numbers"];
 
@@ -40,7 +41,7 @@ export async function numberRoutes(app: App, deps: Dependencies) {
     },
     async (request, reply) => {
       const numbers = await addNumbers(deps, request.principal, request.body.numbers);
-      return reply.code(201).send({ numbers });
+      return reply.code(201).send({ numbers: numbers.map(numberView) });
     },
   );
 
@@ -57,13 +58,17 @@ export async function numberRoutes(app: App, deps: Dependencies) {
         },
       },
     },
-    async (request) => searchNumbers(deps, request.principal, request.query),
+    async (request) => {
+      const page = await searchNumbers(deps, request.principal, request.query);
+      return { items: page.items.map(numberView), nextCursor: page.nextCursor };
+    },
   );
 
   app.get(
     "/v1/numbers/:number",
     { schema: { tags, params: numberParams, response: { 200: numberSchema, ...errorResponses } } },
-    async (request) => getNumber(deps, request.principal, parsePathNumber(request.params.number)),
+    async (request) =>
+      numberView(await getNumber(deps, request.principal, parsePathNumber(request.params.number))),
   );
 
   app.get(
@@ -77,7 +82,14 @@ export async function numberRoutes(app: App, deps: Dependencies) {
         response: { 200: historySchema, ...errorResponses },
       },
     },
-    async (request) =>
-      getHistory(deps, request.principal, parsePathNumber(request.params.number), request.query),
+    async (request) => {
+      const page = await getHistory(
+        deps,
+        request.principal,
+        parsePathNumber(request.params.number),
+        request.query,
+      );
+      return { items: page.rows.map(historyEntryView), nextCursor: page.nextCursor };
+    },
   );
 }

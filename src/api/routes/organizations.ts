@@ -4,6 +4,7 @@ import { ORGANIZATION_KINDS } from "../../lifecycle/states.js";
 import { changeOrganization, createOrganization, getOrganization } from "../../services/organizations.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams } from "../schemas.js";
+import { organizationView } from "../views.js";
 
 const email = z.email().max(320);
 const organizationBody = z.object({
@@ -43,7 +44,7 @@ export async function organizationRoutes(app: App, deps: Dependencies) {
         supportEmail: body.supportEmail ?? null,
         partnerId: body.partnerId ?? null,
       });
-      return reply.code(201).send(organization);
+      return reply.code(201).send(organizationView(organization));
     },
   );
 
@@ -54,7 +55,7 @@ export async function organizationRoutes(app: App, deps: Dependencies) {
       schema: { tags, params: idParams, response: { 200: organizationSchema, ...errorResponses } },
     },
     async (request) => {
-      return getOrganization(deps, request.params.id);
+      return organizationView(await getOrganization(deps, request.params.id));
     },
   );
 
@@ -70,7 +71,7 @@ export async function organizationRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) => {
-      return changeOrganization(deps, request.params.id, request.body);
+      return organizationView(await changeOrganization(deps, request.params.id, request.body));
     },
   );
 }

@@ -14,6 +14,7 @@ import {
 } from "../../services/sites.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams, numberParams, numberSchema } from "../schemas.js";
+import { numberView, occupierView, siteView } from "../views.js";
 
 const tags = ["sites"];
 
@@ -57,13 +58,14 @@ export async function siteRoutes(app: App, deps: Dependencies) {
         response: { 201: siteSchema, ...errorResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await createSite(deps, request.principal, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(siteView(await createSite(deps, request.principal, request.body))),
   );
 
   app.get(
     "/v1/sites/:id",
     { schema: { tags, params: idParams, response: { 200: siteSchema, ...errorResponses } } },
-    async (request) => getSite(deps, request.principal, request.params.id),
+    async (request) => siteView(await getSite(deps, request.principal, request.params.id)),
   );
 
   app.post(
@@ -84,7 +86,7 @@ export async function siteRoutes(app: App, deps: Dependencies) {
         request.params.id,
         request.body.organizationId,
       );
-      return reply.code(added ? 201 : 200).send(occupier);
+      return reply.code(added ? 201 : 200).send({ siteId: request.params.id, ...occupierView(occupier) });
     },
   );
 
@@ -100,7 +102,10 @@ export async function siteRoutes(app: App, deps: Dependencies) {
         },
       },
     },
-    async (request) => ({ items: await getOccupiers(deps, request.principal, request.params.id) }),
+    async (request) => {
+      const occupiers = await getOccupiers(deps, request.principal, request.params.id);
+      return { items: occupiers.map(occupierView) };
+    },
   );
 
   app.put(
@@ -170,7 +175,9 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) =>
-      updateSettings(deps, request.principal, parsePathNumber(request.params.number), request.body),
+      numberView(
+        await updateSettings(deps, request.principal, parsePathNumber(request.params.number), request.body),
+      ),
   );
 
   app.post(
@@ -185,6 +192,8 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) =>
-      setPin(deps, request.principal, parsePathNumber(request.params.number), request.body.pin),
+      numberView(
+        await setPin(deps, request.principal, parsePathNumber(request.params.number), request.body.pin),
+      ),
   );
 }
