@@ -223,7 +223,14 @@ export async function run() {
   await chmod(dataDir, 0o755); // as root, Postgres runs as the postgres user and must enter it
   const postgres = await startLocalPostgres({ dataDir, database: "numbers_bench", log: say });
   const redis = await startLocalRedis({ dataDir, log: say });
-  const config = { ...parseConfig({}), dataDir, logLevel: "silent" as const, queuePrefix: "bench" };
+  // Seeding a million rows takes statements far longer than the API's 30 s: no limit here.
+  const config = {
+    ...parseConfig({}),
+    dataDir,
+    logLevel: "silent" as const,
+    queuePrefix: "bench",
+    databaseStatementTimeoutMs: 3_600_000,
+  };
   const deps = createDependencies(
     config,
     { databaseUrl: postgres.url, redisUrl: redis.url },
