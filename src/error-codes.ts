@@ -18,6 +18,7 @@ export const RULE_CODES = [
   /** An organisation's kind cannot change while keys, customers, numbers or sites depend on it. */
   "organization_in_use",
   "below_legal_minimum",
+  "too_many_webhooks",
 ] as const;
 
 /**
@@ -93,6 +94,7 @@ export const HTTP_STATUS = {
   control_character: 422,
   record_too_long: 422,
   below_legal_minimum: 422,
+  too_many_webhooks: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 /** The status of a request whose items were refused (all or nothing), whatever its code. */

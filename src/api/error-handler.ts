@@ -1,33 +1,8 @@
 import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { isUnavailable } from "../dependency-errors.js";
 import { AppError } from "../error-codes.js";
-
-const CONNECTION_ERROR_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now
-  "53300", // too_many_connections
-  // A statement that ran past statement_timeout: Postgres is overloaded or stalled; retry later.
-  "57014", // query_canceled
-]);
-
-/** Postgres (or Redis) could not be reached: the caller should retry, not read a stack trace. */
-export function isUnavailable(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith("08"))) return true;
-  // "is not queryable": a transaction's ROLLBACK on a connection that just died (Postgres
-  // restarting) fails with this, and Kysely reports it instead of the first error.
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|connect ECONNREFUSED|Stream isn't writeable|ended by the other party|timed out|is not queryable/i.test(
-    message ?? "",
-  );
-}
 
 interface Detail {
   field: string;

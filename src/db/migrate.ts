@@ -28,3 +28,12 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
     .filter((result) => result.status === "Success")
     .map((result) => result.migrationName);
 }
+
+/** Applies the migrations before `name`: a database as it was when `name` was written (tests, benchmarks). */
+export async function migrateToJustBefore(db: Kysely<unknown>, name: string): Promise<void> {
+  const names = Object.keys(await new MigrationFolder().getMigrations());
+  const index = names.indexOf(name);
+  if (index < 1) throw new Error(`No migration comes before ${name}.`);
+  const { error } = await new Migrator({ db, provider: new MigrationFolder() }).migrateTo(names[index - 1]!);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}

@@ -5,7 +5,7 @@ import type { Db } from "./database.js";
 export type ServerSecretName = "cursor";
 
 /**
- * A secret shared by every process of the deployment, stored in `server_secrets` (migration 0006
+ * A secret shared by every process of the deployment, stored in `server_secrets` (migration 0011
  * makes the cursor key). If the row is missing (deleted by hand to rotate it) the first process
  * to look makes a new one, and the others read that same row.
  */

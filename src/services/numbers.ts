@@ -112,6 +112,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
           transitionId: null,
           before: null,
           after: historySnapshot(toSnapshot(row)),
+          audience: { ownerIds: [row.owner_id], partnerIds: [row.partner_id] },
         })),
       );
       return inserted;
@@ -175,7 +176,7 @@ export async function getHistory(
       ]);
     afterId = position;
   }
-  const entries = await listHistory(deps.db, number, { afterId, limit: page.limit + 1 });
+  const entries = await listHistory(deps.db, number, principal.scope, { afterId, limit: page.limit + 1 });
   const items = entries.slice(0, page.limit);
   const last = items.at(-1);
   return {

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isUnavailable } from "../../src/api/error-handler.js";
+import { isUnavailable } from "../../src/dependency-errors.js";
 import { reconcilePendingTransitions } from "../../src/services/reconcile.js";
 import { addNumbers, type CallResult, call, freshNumber, requestTransition } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
