@@ -85,7 +85,8 @@ describe("migration 0010 on a database with history", () => {
     const noticeB = await notice("+6561000001", "reservation_expiring", bExpiry, "owner");
     const lockNotice = await notice("+6561000002", "lock_expiring", aExpiry, "partner_support");
 
-    expect(await migrateToLatest(db)).toEqual([AUDIENCES]);
+    // 0010 first, then whichever migrations came after it.
+    expect((await migrateToLatest(db))[0]).toBe(AUDIENCES);
 
     const audiences = async (table: string) =>
       new Map(
