@@ -1,11 +1,11 @@
 import { transitionView } from "../api/views.js";
+import { applyToNumber } from "../db/apply-to-number.js";
 import type { Trx } from "../db/database.js";
 import { changeColumns, historySnapshot, toSnapshot } from "../db/number-columns.js";
 import { finishPending } from "../db/numbers.js";
 import { applyHuntGroupEffects } from "../db/sites.js";
 import type { NumberRow } from "../db/tables.js";
 import {
-  applyToNumber,
   finishTransition,
   inNumberOrder,
   lockPendingWithNumber,
