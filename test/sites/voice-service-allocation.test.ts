@@ -13,7 +13,7 @@ import {
 // Enough connections that racing requests really are in flight at the same time.
 let t: TestContext;
 beforeAll(async () => {
-  t = await createTestContext({ databasePoolSize: 12 });
+  t = await createTestContext({ databasePoolSize: 12, webhookAllowPrivate: true });
   await t.startWorker();
 });
 afterAll(async () => t?.close());
@@ -39,6 +39,12 @@ describe("adding voice services allocates and activates site numbers (seeds 001,
     await call(t.app, "PUT", `/v1/sites/${world.siteId}/main-number-forwarding/${world.occupierA.id}`, {
       body: { huntGroup: true },
     });
+    // The occupier's own webhook hears of its new numbers like of any transition.
+    const webhook = await call(t.app, "POST", "/v1/webhooks", {
+      key: world.keyA,
+      body: { url: "http://127.0.0.1:9/hook", events: ["transition.applied"] },
+    });
+    expect(webhook.status, webhook.text).toBe(201);
     const plain = await provision(t.app, world.siteId, 4);
     const [main] = await provision(t.app, world.siteId, 1, { mainNumber: true });
 
@@ -70,6 +76,13 @@ describe("adding voice services allocates and activates site numbers (seeds 001,
         transitionId,
       });
     }
+    const deliveries = await call(t.app, "GET", `/v1/webhooks/${webhook.body.id}/deliveries`, { key: world.keyA });
+    expect(deliveries.body.items).toHaveLength(3);
+    expect(deliveries.body.items.map((delivery: { type: string }) => delivery.type)).toEqual([
+      "transition.applied",
+      "transition.applied",
+      "transition.applied",
+    ]);
     // The main number forwards to the hunt group; the others joined it.
     expect((await huntGroup(t.app, world.siteId, world.occupierA.id)).body.members).toEqual([
       plain[0],
