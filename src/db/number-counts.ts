@@ -40,10 +40,9 @@ export function countMatchingQuery(db: Db, scope: Scope, filters: NumberFilters)
   const pending = matching()
     .where("numbers.pending_transition_id", "is not", null)
     .select(sql<number>`count(*)`.as("count"));
-  return db
-    .selectNoFrom([
-      sql<Record<string, number> | null>`(SELECT json_object_agg(by_state.state, by_state.count)
+  return db.selectNoFrom([
+    sql<Record<string, number> | null>`(SELECT json_object_agg(by_state.state, by_state.count)
         FROM (${perState}) AS by_state)`.as("by_state"),
-      sql<number>`(${pending})`.as("pending"),
-    ]);
+    sql<number>`(${pending})`.as("pending"),
+  ]);
 }

@@ -2,32 +2,10 @@ import { describe, expect, it } from "vitest";
 import { allowedActions, mayRequest } from "../../src/lifecycle/allowed-actions.js";
 import type { NumberSnapshot } from "../../src/lifecycle/number-state.js";
 import { REQUEST_ACTIONS, ROLES } from "../../src/lifecycle/states.js";
+import { snapshot } from "./snapshots.js";
 
 const NOW = new Date("2026-01-01T00:00:00.000Z");
 const OWNER = "11111111-1111-4111-8111-111111111111";
-
-function snapshot(overrides: Partial<NumberSnapshot> = {}): NumberSnapshot {
-  return {
-    number: "+6561234567",
-    partnerId: null,
-    siteId: null,
-    mainNumber: false,
-    state: "available",
-    ownerId: null,
-    subscriptionId: null,
-    endUserId: null,
-    reservationKind: null,
-    reservedAt: null,
-    reservationExpiresAt: null,
-    lockedAt: null,
-    lockExpiresAt: null,
-    lockRemark: null,
-    cooldownUntil: null,
-    deletedReason: null,
-    inServiceSinceAvailable: false,
-    ...overrides,
-  };
-}
 
 describe("allowedActions", () => {
   it.each([

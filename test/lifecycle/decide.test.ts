@@ -10,6 +10,7 @@ import type {
   TransitionRequest,
 } from "../../src/lifecycle/number-state.js";
 import { ACTIONS, type Action, STATES, type State } from "../../src/lifecycle/states.js";
+import { snapshot } from "./snapshots.js";
 
 // Fixed instant; periods are computed here by hand so a wrong addDays() also fails these tests.
 const NOW = new Date("2026-01-01T00:00:00.000Z");
@@ -23,29 +24,6 @@ const SUBSCRIPTION = "sub-voice-1";
 const DID_SUBSCRIPTION = "sub-did-1";
 const END_USER = "user-7";
 const CUSTOMER: OrganizationFacts = { id: OWNER, kind: "customer", partnerId: PARTNER };
-
-function snapshot(overrides: Partial<NumberSnapshot> = {}): NumberSnapshot {
-  return {
-    number: "+6561234567",
-    partnerId: null,
-    siteId: null,
-    mainNumber: false,
-    state: "available",
-    ownerId: null,
-    subscriptionId: null,
-    endUserId: null,
-    reservationKind: null,
-    reservedAt: null,
-    reservationExpiresAt: null,
-    lockedAt: null,
-    lockExpiresAt: null,
-    lockRemark: null,
-    cooldownUntil: null,
-    deletedReason: null,
-    inServiceSinceAvailable: false,
-    ...overrides,
-  };
-}
 
 /** A typical number in each state. */
 const IN_STATE: Record<State, Partial<NumberSnapshot>> = {

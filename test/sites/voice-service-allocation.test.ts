@@ -76,7 +76,9 @@ describe("adding voice services allocates and activates site numbers (seeds 001,
         transitionId,
       });
     }
-    const deliveries = await call(t.app, "GET", `/v1/webhooks/${webhook.body.id}/deliveries`, { key: world.keyA });
+    const deliveries = await call(t.app, "GET", `/v1/webhooks/${webhook.body.id}/deliveries`, {
+      key: world.keyA,
+    });
     expect(deliveries.body.items).toHaveLength(3);
     expect(deliveries.body.items.map((delivery: { type: string }) => delivery.type)).toEqual([
       "transition.applied",
