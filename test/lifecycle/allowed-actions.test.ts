@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { allowedActions, mayRequest } from "../../src/lifecycle/allowed-actions.js";
 import type { NumberSnapshot } from "../../src/lifecycle/number-state.js";
 import { REQUEST_ACTIONS, ROLES } from "../../src/lifecycle/states.js";
-import { snapshot } from "./snapshots.js";
+import { numberSnapshot as snapshot } from "./snapshot.js";
 
 const NOW = new Date("2026-01-01T00:00:00.000Z");
 const OWNER = "11111111-1111-4111-8111-111111111111";

@@ -1,7 +1,7 @@
 import type { NumberSnapshot } from "../../src/lifecycle/number-state.js";
 
-/** A number as decide() sees it: available, at no site, with `overrides` on top. */
-export function snapshot(overrides: Partial<NumberSnapshot> = {}): NumberSnapshot {
+/** An available SG number with nothing held, for the pure rules' tests. */
+export function numberSnapshot(overrides: Partial<NumberSnapshot> = {}): NumberSnapshot {
   return {
     number: "+6561234567",
     partnerId: null,
@@ -20,6 +20,12 @@ export function snapshot(overrides: Partial<NumberSnapshot> = {}): NumberSnapsho
     cooldownUntil: null,
     deletedReason: null,
     inServiceSinceAvailable: false,
+    timerStartedAt: null,
+    timerPolicy: null,
+    country: "SG",
+    sku: "DID-SG",
+    portedIn: false,
+    golden: false,
     ...overrides,
   };
 }
