@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { allowedActions, mayRequest } from "../../src/lifecycle/allowed-actions.js";
+import { accepts, decide } from "../../src/lifecycle/decide.js";
 import type { NumberSnapshot } from "../../src/lifecycle/number-state.js";
-import { REQUEST_ACTIONS, ROLES } from "../../src/lifecycle/states.js";
+import { defaultPeriods, resolvePeriods } from "../../src/lifecycle/policies.js";
+import { ACTIONS, REQUEST_ACTIONS, ROLES } from "../../src/lifecycle/states.js";
 import { numberSnapshot as snapshot } from "./snapshot.js";
 
 const NOW = new Date("2026-01-01T00:00:00.000Z");
@@ -52,5 +54,37 @@ describe("allowedActions", () => {
       expect(mayRequest("partner_admin", action)).toBe(false);
       expect(mayRequest("customer_admin", action)).toBe(false);
     }
+  });
+
+  it("asks the same question as decide(): accepts() is decide().ok for every state, action and request", () => {
+    const numbers = [
+      snapshot(),
+      snapshot({ siteId: "s", mainNumber: true }),
+      snapshot({ state: "reserved", ownerId: OWNER, reservationKind: "manual", reservationExpiresAt: NOW }),
+      snapshot({ state: "reserved", ownerId: OWNER, reservationKind: "allocation", siteId: "s" }),
+      snapshot({ state: "locked" }),
+      snapshot({ state: "assigned", ownerId: OWNER }),
+      snapshot({ state: "assigned", ownerId: OWNER, endUserId: "u-1" }),
+      snapshot({ state: "cooldown", cooldownUntil: NOW }),
+      snapshot({ state: "deleted", deletedReason: "faulty" }),
+    ];
+    const requests = [
+      {},
+      { remark: "r", ownerId: OWNER, subscriptionId: "s", endUserId: "u", reason: "faulty" as const },
+      { remark: " ", ownerId: "other", until: new Date(NOW.getTime() - 1) },
+      { remark: "r", until: new Date(NOW.getTime() + 86_400_000), permanent: true },
+    ];
+    const context = {
+      now: NOW,
+      periods: resolvePeriods([], snapshot(), defaultPeriods({ cooldownDays: 30, lockPeriodDays: 28 })),
+    };
+    for (const number of numbers)
+      for (const action of ACTIONS)
+        for (const fields of requests) {
+          const request = { action, ...fields };
+          expect(accepts(number, request, context), `${number.state} ${action}`).toBe(
+            decide(number, request, context).ok,
+          );
+        }
   });
 });
