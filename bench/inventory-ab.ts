@@ -6,8 +6,9 @@
  *
  * `BENCH_AB_BASE=<ref> npm run bench -- inventory-ab`. A is `git archive`d into a temp folder and
  * runs on this tree's node_modules; it creates and seeds the database with its own migrations and
- * generator, and B then migrates it forward as it starts (so B's migrations must apply to A's
- * schema, as in a deployment).
+ * generator, and B then migrates it forward as it starts, as a deployment would: B's new
+ * migrations must be numbered after every one A has (the migrator refuses a database that applied
+ * a later one), so compare a branch with the commit it started from, not with a newer main.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, symlink } from "node:fs/promises";

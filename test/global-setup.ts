@@ -8,6 +8,7 @@ import { migrateToLatest } from "../src/db/migrate.js";
 import { startLocalPostgres } from "../src/local/postgres.js";
 import { startLocalRedis } from "../src/local/redis.js";
 
+/** The migrated database every test file clones (test/support/context.ts). */
 export const TEMPLATE_DATABASE = "numbers_template";
 
 declare module "vitest" {

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import type { Db } from "../db/database.js";
 import { recordLockNotices, recordReservationNotices } from "../db/notices.js";
 import { endCooldowns, expireLocks, expireReservations, withSweepLock } from "../db/sweeps.js";
-import type { Database } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { addDays } from "../lifecycle/periods.js";
 import { LEGAL_MINIMUM_COOLDOWN } from "../lifecycle/policies.js";
@@ -21,9 +20,9 @@ export interface SweepOptions {
   batchSize?: number;
 }
 
-/** CONTRACT "Sweeps, notices": the sweep report. */
+/** What a sweep did, or would do in a dry run (docs/domain.md#timers-and-sweeps). */
 export interface SweepReport {
-  at: string;
+  at: Date;
   dryRun: boolean;
   reservationsExpired: number;
   locksExpired: number;
@@ -93,7 +92,7 @@ async function sweepOnce(deps: Dependencies, options: SweepOptions): Promise<Swe
  */
 async function applySweeps(
   deps: Dependencies,
-  db: Kysely<Database> | Transaction<Database>,
+  db: Db,
   at: Date,
   batchSize: number,
   dryRun: boolean,
@@ -126,7 +125,7 @@ async function applySweeps(
   );
 
   return {
-    at: at.toISOString(),
+    at,
     dryRun,
     reservationsExpired: reservationsExpired.length,
     locksExpired: locksExpired.length,
