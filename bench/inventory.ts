@@ -24,6 +24,7 @@ import { decodeCursor } from "../src/services/search-cursor.js";
 import { measureCsvExport, measureImport } from "./inventory-bulk.js";
 import { seedInventory } from "./inventory-data.js";
 import { explainPeopleQueries, measureCounts, measureNamesCost } from "./inventory-people.js";
+import { BENCH_PARTNER_ID, pick, SEARCHES, STATES } from "./inventory-queries.js";
 import { type AppProcess, httpRequest, progress, startApp, startStack, summarize } from "./support.js";
 
 const TOTAL = Number(process.env.BENCH_INVENTORY_ROWS ?? 1_000_000);
@@ -31,22 +32,8 @@ const ITERATIONS = 200;
 const ADMIN_KEY = "bench-inventory-admin-key-0123456789";
 const HEADERS = { authorization: `Bearer ${ADMIN_KEY}` };
 
-/** Deterministic "random" digits, so two runs ask the same questions. */
-const digits = (index: number, length: number) =>
-  String((index * 7919 + 12345) % 10 ** length).padStart(length, "0");
-const pick = <T>(values: readonly T[], index: number) => values[index % values.length]!;
-const STATES = ["locked", "available", "cooldown", "reserved", "deleted", "assigned"];
-const VENDORS = ["singtel", "telstra", "bt", "twilio", "pccw", "colt", "optus", "m1"];
-const PREFIXES = ["+6562", "+6134", "+4420", "+1555", "+85291", "+6588", "+6048", "+4930"];
-
 const QUERIES: Record<string, (index: number) => string> = {
-  "state filter": (i) => `state=${pick(STATES, i)}`,
-  "q prefix (+6562*)": (i) => `q=${encodeURIComponent(`${pick(PREFIXES, i)}*`)}`,
-  "q substring (4 digits)": (i) => `q=${digits(i, 4)}`,
-  "q suffix (*4 digits)": (i) => `q=*${digits(i, 4)}`,
-  "vendor+state": (i) => `vendor=${pick(VENDORS, i)}&state=${pick(STATES, i + 1)}`,
-  "sort -updatedAt page 1": () => "sort=-updatedAt",
-  "golden + country": (i) => `golden=true&country=${pick(["SG", "AU", "GB", "US"], i)}`,
+  ...SEARCHES,
   "expiresBefore (7 days)": () => `expiresBefore=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
 };
 
@@ -104,7 +91,7 @@ async function measureQueries(base: string) {
   );
   const partner = await httpRequest(`${base}/v1/api-keys`, "POST", {
     headers: HEADERS,
-    body: { role: "partner_admin", organizationId: "00000000-0000-4000-8000-000000000003" },
+    body: { role: "partner_admin", organizationId: BENCH_PARTNER_ID },
   });
   const partnerHeaders = { authorization: `Bearer ${JSON.parse(partner.body).key}` };
   progress("latency: a partner key's scope");
@@ -161,7 +148,7 @@ async function explainHotQueries(databaseUrl: string, page500Cursor: string) {
   const { db } = createDatabase({ url: databaseUrl, poolSize: 1 });
   const byNumber: NumberSort = { field: "number", descending: false };
   const recent: NumberSort = { field: "updatedAt", descending: true };
-  const partner: Scope = { kind: "partner", partnerId: "00000000-0000-4000-8000-000000000003" };
+  const partner: Scope = { kind: "partner", partnerId: BENCH_PARTNER_ID };
   const all: Scope = { kind: "all" };
   const cases: [string, NumberFilters, NumberSort, SeekPosition?, Scope?][] = [
     ["state=locked", { state: "locked" }, byNumber],
