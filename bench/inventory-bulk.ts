@@ -149,8 +149,8 @@ async function databaseFloor(pool: pg.Pool, table: string) {
           routing, golden::boolean, ported_in::boolean, range_name, now(), now()
         FROM ${table} WHERE number ~ '^\\+[1-9][0-9]{7,14}$' ORDER BY number
         RETURNING number, state)
-      INSERT INTO number_history (number, at, action, actor, after)
-      SELECT number, now(), 'add', 'floor', jsonb_build_object('state', state) FROM added`);
+      INSERT INTO number_history (number, at, action, actor, after, visible_to)
+      SELECT number, now(), 'add', 'floor', jsonb_build_object('state', state), '{}' FROM added`);
     const seconds = (performance.now() - started) / 1000;
     await client.query("ROLLBACK");
     await client.query("VACUUM numbers, number_history");

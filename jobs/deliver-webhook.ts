@@ -1,4 +1,4 @@
-import type { WorkerOptions } from "bullmq";
+import { DelayedError, type Job, type WorkerOptions } from "bullmq";
 import { z } from "zod";
 import type { Dependencies } from "../src/dependencies.js";
 import { QUEUE_NAMES } from "../src/queues.js";
@@ -23,9 +23,16 @@ export function workerSettings(deps: Dependencies): WorkerOptions["settings"] {
   };
 }
 
-/** One attempt (job id = event + webhook). A receiver's refusal throws, so BullMQ retries. */
-export async function handle(deps: Dependencies, data: unknown) {
+/**
+ * One attempt (job id = event + webhook). A receiver's refusal throws, so BullMQ retries. A
+ * delivery whose server is paused or busy goes back to the delayed set until its time, without
+ * using up an attempt and without holding one of the queue's slots meanwhile.
+ */
+export async function handle(deps: Dependencies, data: unknown, job?: Job, token?: string) {
   const key = payloadSchema.parse(data);
   const log = deps.log.child({ eventId: key.eventId, webhookId: key.webhookId });
-  return attemptDelivery({ ...deps, log }, key);
+  const result = await attemptDelivery({ ...deps, log }, key);
+  if (result.outcome !== "postponed" || !job) return result.outcome;
+  await job.moveToDelayed(result.untilMs, token);
+  throw new DelayedError();
 }

@@ -35,6 +35,16 @@ const environmentSchema = z.object({
   /** Connections per process; two worker processes at 20 stay well inside max_connections. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(64),
+  /** Failed tries (errors, not refusals) after which a transition is rejected with internal_error. */
+  TRANSITION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** Active webhooks one organisation (or the platform) may have. */
+  WEBHOOKS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10_000).default(25),
+  /** Deliveries one worker process makes at once to one receiving server (scheme, host, port). */
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Consecutive failures of a receiving server that pause its deliveries (the circuit opens). */
+  WEBHOOK_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** The first pause; it doubles each time the server fails again after one, up to an hour. */
+  WEBHOOK_BREAKER_PAUSE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** A pending transition whose job has not been seen for this long is enqueued again. */
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(1).default(10),
   /** BullMQ key prefix; lets several deployments (or test files) share one Redis. */
@@ -85,6 +95,11 @@ export function parseConfig(
     databasePoolSize: env.DATABASE_POOL_SIZE,
     workerConcurrency: env.WORKER_CONCURRENCY,
     reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS,
+    transitionMaxAttempts: env.TRANSITION_MAX_ATTEMPTS,
+    webhooksPerOrganization: env.WEBHOOKS_PER_ORGANIZATION,
+    webhookEndpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+    webhookBreakerFailures: env.WEBHOOK_BREAKER_FAILURES,
+    webhookBreakerPauseMs: env.WEBHOOK_BREAKER_PAUSE_MS,
     queuePrefix: env.QUEUE_PREFIX,
     logLevel: env.LOG_LEVEL,
     production: env.NODE_ENV === "production",

@@ -16,6 +16,7 @@ export const RULE_CODES = [
   "url_not_allowed",
   "idempotency_key_reused",
   "below_legal_minimum",
+  "too_many_webhooks",
 ] as const;
 
 /**
@@ -81,6 +82,7 @@ export const HTTP_STATUS = {
   malformed_row: 422,
   refused_by_database: 422,
   below_legal_minimum: 422,
+  too_many_webhooks: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 /** The status of a request whose items were refused (all or nothing), whatever its code. */

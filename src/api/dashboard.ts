@@ -4,10 +4,11 @@ import type { IServerAdapter } from "@bull-board/api/dist/types.js";
 import { FastifyAdapter } from "@bull-board/fastify";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Dependencies } from "../dependencies.js";
+import { isUnavailable } from "../dependency-errors.js";
 import { AppError } from "../error-codes.js";
 import { requirePlatformAdmin } from "../services/principal.js";
 import { createAuthenticator } from "./authenticate.js";
-import { errorBody, isUnavailable } from "./error-handler.js";
+import { errorBody } from "./error-handler.js";
 
 const DASHBOARD_PATH = "/admin/queues";
 

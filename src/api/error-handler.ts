@@ -1,28 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { isUnavailable } from "../dependency-errors.js";
 import { AppError } from "../error-codes.js";
-
-const CONNECTION_ERROR_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now
-  "53300", // too_many_connections
-]);
-
-/** Postgres (or Redis) could not be reached: the caller should retry, not read a stack trace. */
-export function isUnavailable(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith("08"))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|connect ECONNREFUSED|Stream isn't writeable|ended by the other party|timed out/i.test(
-    message ?? "",
-  );
-}
 
 interface Detail {
   field: string;

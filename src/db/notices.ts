@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { NoticeKind, NoticeStatus } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
-import { inScope, type Scope } from "./scope.js";
+import { audienceSql, type Scope, visibleIn } from "./scope.js";
 import { batchIdSql, supportDesks } from "./sweeps.js";
 import type { NoticeRow } from "./tables.js";
 
@@ -14,6 +14,9 @@ export interface NoticeWindow {
   recordedAt: Date;
   platformSupportEmail: string;
 }
+
+/** Who could see the number when its notice was recorded: notices are read with this (visibleIn). */
+const numberAudience = audienceSql(sql`ARRAY[numbers.owner_id]`, sql`ARRAY[numbers.partner_id]`);
 
 /** A notice this call recorded: the number and the e-mail it travels in. */
 export interface RecordedNotice {
@@ -32,15 +35,16 @@ export async function recordReservationNotices(db: Db, window: NoticeWindow): Pr
     WITH due AS (
       SELECT numbers.number, numbers.reservation_expires_at AS expires_at,
         CASE WHEN organizations.kind = 'partner' THEN organizations.owner_email
-          ELSE organizations.billing_email END AS recipient
+          ELSE organizations.billing_email END AS recipient, ${numberAudience} AS visible_to
       FROM numbers JOIN organizations ON organizations.id = numbers.owner_id
       WHERE numbers.state = 'reserved' AND numbers.pending_transition_id IS NULL
         AND numbers.reservation_expires_at > ${window.at}
         AND numbers.reservation_expires_at <= ${window.until}
     )
-    INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at)
+    INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at, visible_to)
     SELECT gen_random_uuid(), due.number, 'reservation_expiring', due.expires_at, 'owner',
-      due.recipient, ${batchIdSql(window.runId, sql`due.recipient`)}, ${window.recordedAt}::timestamptz
+      due.recipient, ${batchIdSql(window.runId, sql`due.recipient`)}, ${window.recordedAt}::timestamptz,
+      due.visible_to
     FROM due
     WHERE NOT EXISTS (
       SELECT 1 FROM notices
@@ -55,16 +59,18 @@ export async function recordReservationNotices(db: Db, window: NoticeWindow): Pr
 export async function recordLockNotices(db: Db, window: NoticeWindow): Promise<RecordedNotice[]> {
   const { rows } = await sql<RecordedNotice>`
     WITH due AS (
-      SELECT numbers.number, numbers.lock_expires_at AS expires_at, support.audience, support.recipient
+      SELECT numbers.number, numbers.lock_expires_at AS expires_at, support.audience, support.recipient,
+        ${numberAudience} AS visible_to
       FROM numbers
       CROSS JOIN LATERAL (${supportDesks(sql`numbers.partner_id`, window.platformSupportEmail)}) AS support
       WHERE numbers.state = 'locked' AND numbers.pending_transition_id IS NULL
         AND numbers.lock_expires_at > ${window.at}
         AND numbers.lock_expires_at <= ${window.until}
     )
-    INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at)
+    INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at, visible_to)
     SELECT gen_random_uuid(), due.number, 'lock_expiring', due.expires_at, due.audience,
-      due.recipient, ${batchIdSql(window.runId, sql`due.recipient`)}, ${window.recordedAt}::timestamptz
+      due.recipient, ${batchIdSql(window.runId, sql`due.recipient`)}, ${window.recordedAt}::timestamptz,
+      due.visible_to
     FROM due
     WHERE NOT EXISTS (
       SELECT 1 FROM notices
@@ -143,13 +149,9 @@ export interface NoticeFilter {
   limit: number;
 }
 
-/** Notices of the numbers a key can see, oldest first. */
+/** The notices a key may read: recorded while their number was in its scope; oldest first. */
 export async function listNotices(db: Db, scope: Scope, filter: NoticeFilter): Promise<NoticeRow[]> {
-  let query = db
-    .selectFrom("notices")
-    .innerJoin("numbers", "numbers.number", "notices.number")
-    .selectAll("notices")
-    .where(inScope(scope));
+  let query = db.selectFrom("notices").selectAll("notices").where(visibleIn(scope, "notices.visible_to"));
   if (filter.number) query = query.where("notices.number", "=", filter.number);
   if (filter.kind) query = query.where("notices.kind", "=", filter.kind);
   if (filter.status) query = query.where("notices.status", "=", filter.status);

@@ -6,6 +6,7 @@ import type { State } from "../lifecycle/states.js";
 import type { Db } from "./database.js";
 import { changeSetSql, columnOf, historySnapshotSql } from "./number-columns.js";
 import { cooldownPolicyPick } from "./policies.js";
+import { audienceSql } from "./scope.js";
 
 /**
  * Expiry sweeps: one statement per batch changes the due numbers, writes their history and (for
@@ -16,6 +17,12 @@ import { cooldownPolicyPick } from "./policies.js";
  * are left for the next run. What each expiry does is the pure `EXPIRIES` rule, written as SQL by
  * `changeSetSql`.
  */
+
+/** Who could see a swept number: its owner before and after, its inventory partner (unchanged). */
+const changedAudience = audienceSql(
+  sql`ARRAY[changed.owner_before, changed.owner_after]`,
+  sql`ARRAY[changed.partner_id]`,
+);
 
 export interface ExpiryBatch {
   at: Date;
@@ -94,7 +101,7 @@ function expiryCtes(expiry: Expiry, batch: ExpiryBatch, defaults?: CooldownDefau
   return sql`
     WITH due AS (
       SELECT ctid AS row_id, ${due} AS expires_at, ${historySnapshotSql("numbers")} AS before,
-        in_service_since_available, country, sku, ported_in, golden
+        owner_id AS owner_before, in_service_since_available, country, sku, ported_in, golden
       FROM numbers
       WHERE state = ${state} AND ${due} <= ${batch.at} AND pending_transition_id IS NULL
       LIMIT ${batch.limit}
@@ -104,10 +111,12 @@ function expiryCtes(expiry: Expiry, batch: ExpiryBatch, defaults?: CooldownDefau
       SET ${set}, updated_at = ${batch.at}, version = n.version + 1
       FROM ${withPeriod ? sql`period_of AS due` : sql`due`}
       WHERE n.ctid = due.row_id AND n.state = ${state} AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, n.partner_id, due.expires_at, due.before, ${historySnapshotSql("n")} AS after
+      RETURNING n.number, n.state, n.partner_id, due.expires_at, due.before, ${historySnapshotSql("n")} AS after,
+        due.owner_before, n.owner_id AS owner_after
     ), history AS (
-      INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after)
-      SELECT number, ${batch.at}::timestamptz, ${sql.lit(expiry.action)}, 'system', NULL, NULL, before, after
+      INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after, visible_to)
+      SELECT number, ${batch.at}::timestamptz, ${sql.lit(expiry.action)}, 'system', NULL, NULL, before, after,
+        ${changedAudience}
       FROM changed
     )`;
 }
@@ -151,10 +160,10 @@ export interface ExpiredLock extends ExpiredNumber {
  */
 export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<ExpiredLock[]> {
   const { rows } = await sql<ExpiredLock>`${expiryCtes(EXPIRIES.lock, batch)}, notified AS (
-      INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at)
+      INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at, visible_to)
       SELECT gen_random_uuid(), changed.number, 'lock_expired', changed.expires_at,
         support.audience, support.recipient, ${batchIdSql(batch.runId, sql`support.recipient`)},
-        ${batch.recordedAt}::timestamptz
+        ${batch.recordedAt}::timestamptz, ${changedAudience}
       FROM changed
       CROSS JOIN LATERAL (${supportDesks(sql`changed.partner_id`, batch.platformSupportEmail)}) AS support
       ON CONFLICT DO NOTHING

@@ -112,6 +112,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
           transitionId: null,
           before: null,
           after: historySnapshot(toSnapshot(row)),
+          audience: { ownerIds: [row.owner_id], partnerIds: [row.partner_id] },
         })),
       );
     });
@@ -156,5 +157,5 @@ export async function getNumber(deps: Dependencies, principal: Principal, number
 
 export async function getHistory(deps: Dependencies, principal: Principal, number: string) {
   if (!(await findNumber(deps.db, number, principal.scope))) throw notFound(`Number ${number}`);
-  return listHistory(deps.db, number);
+  return listHistory(deps.db, number, principal.scope);
 }

@@ -16,7 +16,12 @@ import { startReceiver, verifySignature } from "./receiver.js";
 let t: TestContext;
 let scheduler: RunningRole;
 beforeAll(async () => {
-  t = await createTestContext({ webhookAllowPrivate: true, webhookRetryBaseMs: 50 });
+  // Short breaker pauses too: a receiver stopped for a while is paused, and must come back quickly.
+  t = await createTestContext({
+    webhookAllowPrivate: true,
+    webhookRetryBaseMs: 50,
+    webhookBreakerPauseMs: 200,
+  });
   await t.startWorker();
   scheduler = await startScheduler(t.deps);
 });
@@ -124,12 +129,12 @@ describe("webhook delivery", () => {
     try {
       await lock(await addNumber({}, t.app));
       // The dispatcher has handed it over: the job waits in the paused queue. Wipe it.
-      await expect.poll(() => queue.getJobCountByTypes("waiting")).toBe(1);
+      await expect.poll(() => queue.getJobCountByTypes("waiting", "prioritized")).toBe(1);
       await queue.obliterate({ force: true });
     } finally {
       await queue.resume();
     }
-    expect(await queue.getJobCountByTypes("waiting", "active", "delayed")).toBe(0);
+    expect(await queue.getJobCountByTypes("waiting", "prioritized", "active", "delayed")).toBe(0);
     await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(1);
     expect((await deliveries(webhook.id))[0]).toMatchObject({ status: "delivered", attempts: 1 });
     await call(t.app, "DELETE", `/v1/webhooks/${webhook.id}`);
