@@ -173,7 +173,7 @@ export async function measureImport(options: { pool: pg.Pool; stack: BenchStack;
   progress("import: database floor (INSERT … SELECT into numbers, rolled back)");
   const floorInsert = await databaseFloor(options.pool, "raw_import_before");
 
-  const config = { ...parseConfig({}), databasePoolSize: 4 };
+  const config = { ...parseConfig({}), databasePoolSize: 4, databaseStatementTimeoutMs: 3_600_000 };
   const deps = createDependencies(
     config,
     { databaseUrl: options.stack.databaseUrl, redisUrl: options.stack.redisUrl },

@@ -110,11 +110,11 @@ async function measureQueries(base: string) {
  */
 async function measureSql(databaseUrl: string, page500Cursor: string) {
   const { db } = createDatabase({ url: databaseUrl, poolSize: 1 });
-  const statement = (query: string) => {
+  const statement = async (query: string) => {
     const { sort, filters, cursor } = parseSearch(
       searchQuerySchema.parse(Object.fromEntries(new URLSearchParams(query))),
     );
-    const after = cursor ? decodeCursor(cursor, sort, filters) : undefined;
+    const after = cursor ? await decodeCursor({ db }, cursor, sort, filters) : undefined;
     return selectMatching(db, { kind: "all" }, filters, sort, after)
       .selectAll("numbers")
       .select(selectNumberNames({ kind: "all" }))
@@ -128,11 +128,11 @@ async function measureSql(databaseUrl: string, page500Cursor: string) {
   const latency: Record<string, ReturnType<typeof summarize>> = {};
   try {
     for (const [name, query] of Object.entries(queries)) {
-      for (let i = 0; i < 10; i++) await statement(query(i + 10_000)).execute();
+      for (let i = 0; i < 10; i++) await (await statement(query(i + 10_000))).execute();
       const times: number[] = [];
       for (let i = 0; i < ITERATIONS; i++) {
         const started = performance.now();
-        await statement(query(i)).execute();
+        await (await statement(query(i))).execute();
         times.push(performance.now() - started);
       }
       latency[name] = summarize(times);
@@ -157,7 +157,12 @@ async function explainHotQueries(databaseUrl: string, page500Cursor: string) {
     ["q=*4567 (suffix: reversed index matches first)", { q: { kind: "suffix", digits: "4567" } }, byNumber],
     ["vendor=telstra&state=available", { vendor: "telstra", state: "available" }, byNumber],
     ["sort=-updatedAt, page 1", {}, recent],
-    ["sort=-updatedAt, page 500 by cursor", {}, recent, decodeCursor(page500Cursor, recent, {})],
+    [
+      "sort=-updatedAt, page 500 by cursor",
+      {},
+      recent,
+      await decodeCursor({ db }, page500Cursor, recent, {}),
+    ],
     ["expiresBefore=<in 7 days>", { expiresBefore: new Date(Date.now() + 7 * 86_400_000) }, byNumber],
     ["a partner key, state=deleted", { state: "deleted" }, byNumber, undefined, partner],
   ];

@@ -4,9 +4,10 @@ import { observeTransition } from "../src/metrics.js";
 import { QUEUE_NAMES } from "../src/queues.js";
 import { createTransitionBatcher } from "../src/services/transition-batcher.js";
 import { handleFailedApply } from "../src/services/transition-failures.js";
+import { parsePayload } from "./payload.js";
 
 export const queueName = QUEUE_NAMES.transitions;
-export const payloadSchema = z.object({ transitionId: z.uuid() });
+export const payloadSchema = z.strictObject({ transitionId: z.uuid() });
 
 /**
  * The handler of one worker role: the jobs it holds at once share commits through one batcher.
@@ -16,7 +17,7 @@ export const payloadSchema = z.object({ transitionId: z.uuid() });
 export function createHandler(deps: Dependencies) {
   const batcher = createTransitionBatcher(deps);
   return async (jobDeps: Dependencies, data: unknown) => {
-    const { transitionId } = payloadSchema.parse(data);
+    const { transitionId } = parsePayload(payloadSchema, data);
     const log = jobDeps.log.child({ transitionId });
     const outcome = await batcher
       .apply(transitionId)

@@ -4,11 +4,12 @@ import type { Dependencies } from "../src/dependencies.js";
 import { QUEUE_NAMES } from "../src/queues.js";
 import { attemptDelivery } from "../src/services/webhook-delivery.js";
 import { DeliveryFailed, retryDelayMs } from "../src/services/webhook-retry.js";
+import { parsePayload } from "./payload.js";
 
 export const queueName = QUEUE_NAMES.webhooks;
 /** Most of an attempt is waiting on a receiver (up to 10 s), so many run at once. */
 export const concurrency = 32;
-export const payloadSchema = z.object({ eventId: z.uuid(), webhookId: z.uuid() });
+export const payloadSchema = z.strictObject({ eventId: z.uuid(), webhookId: z.uuid() });
 
 /**
  * The queue waits as long as the attempt recorded in next_attempt_at; an error from elsewhere
@@ -29,7 +30,7 @@ export function workerSettings(deps: Dependencies): WorkerOptions["settings"] {
  * using up an attempt and without holding one of the queue's slots meanwhile.
  */
 export async function handle(deps: Dependencies, data: unknown, job?: Job, token?: string) {
-  const key = payloadSchema.parse(data);
+  const key = parsePayload(payloadSchema, data);
   const log = deps.log.child({ eventId: key.eventId, webhookId: key.webhookId });
   const result = await attemptDelivery({ ...deps, log }, key);
   if (result.outcome !== "postponed" || !job) return result.outcome;

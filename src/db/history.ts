@@ -35,13 +35,21 @@ export async function insertHistory(db: Db, entries: HistoryEntry[]): Promise<vo
   await db.insertInto("number_history").values(entries.map(historyValues)).execute();
 }
 
-/** The number's history that `scope` may read (recorded while the number was in it), oldest first. */
-export async function listHistory(db: Db, number: string, scope: Scope): Promise<HistoryRow[]> {
-  return db
+/**
+ * A page of the number's history that `scope` may read (recorded while the number was in it),
+ * oldest first: up to `limit` entries after entry `afterId`.
+ */
+export async function listHistory(
+  db: Db,
+  number: string,
+  scope: Scope,
+  page: { afterId?: number; limit: number },
+): Promise<HistoryRow[]> {
+  let query = db
     .selectFrom("number_history")
     .selectAll()
     .where("number", "=", number)
-    .where(visibleIn(scope, "number_history.visible_to"))
-    .orderBy("id")
-    .execute();
+    .where(visibleIn(scope, "number_history.visible_to"));
+  if (page.afterId !== undefined) query = query.where("id", ">", String(page.afterId));
+  return query.orderBy("id").limit(page.limit).execute();
 }

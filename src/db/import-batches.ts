@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { ItemCode } from "../error-codes.js";
-import type { Db } from "./database.js";
+import { ANSWER_GRACE_MS, type Db, limitAnswerTime, survivesLostConnection } from "./database.js";
 import { historySnapshotSql } from "./number-columns.js";
 import { audienceSql } from "./scope.js";
 import type { NewNumberRow } from "./tables.js";
@@ -17,6 +17,9 @@ import type { NewNumberRow } from "./tables.js";
  */
 export async function openImportSession(options: pg.ClientConfig): Promise<pg.Client> {
   const client = new pg.Client(options);
+  survivesLostConnection(client);
+  if (typeof options.statement_timeout === "number")
+    limitAnswerTime(client, options.statement_timeout + ANSWER_GRACE_MS);
   await client.connect();
   // Room for the session tables in memory (a million numbers in import_seen); freed on close.
   await client.query("SET temp_buffers = '128MB'");

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { type RawBuilder, sql } from "kysely";
 import type pg from "pg";
 import { EXPIRIES, type Expiry } from "../lifecycle/expiries.js";
@@ -198,10 +199,15 @@ export function batchIdSql(runId: string, recipient: RawBuilder<unknown>) {
 // Any constant pair works; it only has to differ from other advisory locks taken in this database.
 const SWEEP_LOCK = [0x6e756d62, 0x73776570] as const;
 
+/** How often a by-hand sweep asks again for the lock while another sweep runs. */
+const LOCK_RETRY_MS = 250;
+
 /**
  * Runs `task` while this process holds the sweep lock (a session advisory lock on a connection
  * of its own, freed by Postgres if the process dies). `wait: false` gives up at once and returns
- * null when another sweep is running — what a scheduler tick wants; by-hand runs wait their turn.
+ * null when another sweep is running — what a scheduler tick wants; by-hand runs wait their turn,
+ * asking again every quarter second rather than blocking in one statement, which
+ * statement_timeout would cut short while a long sweep runs.
  */
 export async function withSweepLock<T>(
   pool: pg.Pool,
@@ -211,16 +217,15 @@ export async function withSweepLock<T>(
   const client = await pool.connect();
   let locked = false;
   try {
-    if (options.wait) {
-      await client.query("SELECT pg_advisory_lock($1, $2)", [...SWEEP_LOCK]);
-      locked = true;
-    } else {
+    for (;;) {
       const { rows } = await client.query<{ locked: boolean }>(
         "SELECT pg_try_advisory_lock($1, $2) AS locked",
         [...SWEEP_LOCK],
       );
       locked = rows[0]?.locked === true;
-      if (!locked) return null;
+      if (locked) break;
+      if (!options.wait) return null;
+      await sleep(LOCK_RETRY_MS);
     }
     return await task();
   } finally {

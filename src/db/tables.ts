@@ -233,6 +233,12 @@ export interface WebhookEndpointsTable {
   updated_at: Timestamp;
 }
 
+export interface ServerSecretsTable {
+  name: string;
+  value: Buffer;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   api_keys: ApiKeysTable;
@@ -252,6 +258,7 @@ export interface Database {
   notices: NoticesTable;
   number_policies: NumberPoliciesTable;
   number_policy_set: NumberPolicySetTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export type NumberRow = Selectable<NumbersTable>;

@@ -117,9 +117,15 @@ async function applySweeps(
 
   const window = { at, until: addDays(at, NOTICE_DAYS), runId, recordedAt, platformSupportEmail };
   const reservationExpiring = distinctNumbers(
-    await measured("reservation_notices", () => recordReservationNotices(db, window)),
+    await measured("reservation_notices", () =>
+      inBatches(batchSize, (limit) => recordReservationNotices(db, window, limit)),
+    ),
   );
-  const lockExpiring = distinctNumbers(await measured("lock_notices", () => recordLockNotices(db, window)));
+  const lockExpiring = distinctNumbers(
+    await measured("lock_notices", () =>
+      inBatches(batchSize, (limit) => recordLockNotices(db, window, limit)),
+    ),
+  );
   const lockExpired = sorted(
     locksExpired.filter((lock) => lock.batchIds.length > 0).map((lock) => lock.number),
   );
