@@ -1,7 +1,7 @@
 import { insertHistory, listHistory } from "../db/history.js";
 import { historySnapshot, toSnapshot } from "../db/number-columns.js";
 import { findNumbersWithNames, findNumberWithNames } from "../db/number-names.js";
-import { existingNumbers, findNumber, insertNumbers } from "../db/numbers.js";
+import { existingNumbers, insertNumbers } from "../db/numbers.js";
 import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, type ItemRefusal, ItemsRefused, notFound } from "../error-codes.js";
