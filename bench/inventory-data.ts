@@ -116,6 +116,12 @@ export async function seedInventory(pool: pg.Pool, total: number): Promise<void>
           now() - random() * interval '700 days' AS updated
         FROM (SELECT i, random() AS r FROM generate_series(1::bigint, ${total}) AS i) AS series
       ) AS generated`);
+    // A pending number has its pending transitions row, as the API writes the two together.
+    await client.query(`
+      INSERT INTO transitions (id, number, action, status, request, actor, requested_at, enqueued_at, visible_to)
+      SELECT pending_transition_id, number, pending_action, 'pending', jsonb_build_object('action', pending_action),
+        'bench', pending_since, pending_since, '{}'
+      FROM numbers WHERE pending_transition_id IS NOT NULL`);
     for (const index of indexes) await client.query(index.definition);
     await client.query("VACUUM ANALYZE numbers");
   } finally {

@@ -3,6 +3,7 @@ import {
   CAPABILITIES,
   DELETE_REASONS,
   NUMBER_STATUSES,
+  REQUEST_ACTIONS,
   RESERVATION_KINDS,
   STATES,
   TRANSITION_STATUSES,
@@ -32,6 +33,10 @@ export const numberSchema = z.object({
   status: z.enum(NUMBER_STATUSES),
   pending: z.object({ transitionId: z.string(), action: z.string(), since: instant }).nullable(),
   ownerId: z.string().nullable(),
+  ownerName: z
+    .string()
+    .nullable()
+    .describe("the owner's name; null when ownerId is, or when this key may not see it"),
   subscriptionId: z.string().nullable(),
   endUserId: z.string().nullable(),
   reservation: z
@@ -55,7 +60,9 @@ export const numberSchema = z.object({
   portedIn: z.boolean(),
   visibleToDomain: z.string().nullable(),
   partnerId: z.string().nullable(),
+  partnerName: z.string().nullable(),
   siteId: z.string().nullable(),
+  siteName: z.string().nullable(),
   rangeName: z.string().nullable(),
   extension: z.string().nullable(),
   mainNumber: z.boolean(),
@@ -69,6 +76,11 @@ export const numberSchema = z.object({
     .nullable()
     .describe(
       "The policy whose period set the running reservation, lock or cooldown; null when the configured default set it or no period did (docs/policies.md)",
+    ),
+  allowedActions: z
+    .array(z.enum(REQUEST_ACTIONS))
+    .describe(
+      "the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization)",
     ),
 });
 

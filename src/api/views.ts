@@ -1,10 +1,14 @@
-import { timerPolicyOf } from "../db/number-columns.js";
+import { timerPolicyOf, toSnapshot } from "../db/number-columns.js";
+import type { NamedNumberRow } from "../db/number-names.js";
 import type { Organization } from "../db/organizations.js";
+import type { SiteSummary } from "../db/site-lists.js";
 import type { Occupier, Site } from "../db/sites.js";
 import type { HistoryRow, NoticeRow, NumberRow, TransitionRow, WebhookRow } from "../db/tables.js";
 import type { EndpointCircuitRow } from "../db/webhook-endpoints.js";
 import type { WebhookDeliveryRow } from "../db/webhooks.js";
+import { allowedActions } from "../lifecycle/allowed-actions.js";
 import type { PolicyApplyReport } from "../services/apply-policies.js";
+import type { Principal } from "../services/principal.js";
 import type { SweepReport } from "../services/sweeps.js";
 import type { AcceptedTransition } from "../services/transitions.js";
 import type { CircuitState } from "../services/webhook-endpoints.js";
@@ -74,6 +78,19 @@ export function numberView(row: NumberRow) {
   };
 }
 
+/**
+ * A number as one key sees it: the stored fields, the names behind its ids as the key may see
+ * them, and the actions this key may request now (`allowedActions`, from the pure life-cycle).
+ * Every route that answers with a number renders it with this.
+ */
+export const numberViewFor = (principal: Principal, now: Date) => (row: NamedNumberRow) => ({
+  ...numberView(row),
+  ownerName: row.owner_name,
+  partnerName: row.partner_name,
+  siteName: row.site_name,
+  allowedActions: allowedActions(toSnapshot(row), row.pending_transition_id !== null, principal.role, now),
+});
+
 export function transitionView(row: TransitionRow) {
   return {
     id: row.id,
@@ -124,6 +141,10 @@ export function organizationView(organization: Organization) {
 }
 
 export function siteView(site: Site) {
+  return { ...site, createdAt: iso(site.createdAt) };
+}
+
+export function siteSummaryView(site: SiteSummary) {
   return { ...site, createdAt: iso(site.createdAt) };
 }
 

@@ -33,6 +33,8 @@ export interface NumberFilters {
   endUser?: "assigned" | "unassigned";
   reservationKind?: ReservationKind;
   expiresBefore?: Date;
+  /** Chosen rows of a download (`numbers=`): only these numbers, ANDed with the other filters. */
+  numbers?: string[];
 }
 
 type SortType = "text" | "uuid" | "timestamptz" | "boolean" | "integer";
@@ -180,6 +182,15 @@ function allocationCondition(allocation: NonNullable<NumberFilters["allocation"]
   }
 }
 
+/**
+ * A number with a transition in flight. Found through the pending transitions (their partial
+ * index): the marker on the number has no index of its own, so that setting it is a HOT update
+ * (docs/decisions.md, "The pending marker has no index").
+ */
+export const isPending = () =>
+  sql<SqlBool>`(numbers.pending_transition_id IS NOT NULL
+    AND numbers.number IN (SELECT pending.number FROM transitions AS pending WHERE pending.status = 'pending'))`;
+
 /** Every given filter, ANDed; no filter selects every row. */
 export function matchesFilters(filters: NumberFilters) {
   return (eb: ExpressionBuilder<Database, "numbers">) => {
@@ -188,11 +199,7 @@ export function matchesFilters(filters: NumberFilters) {
       if (value !== undefined) conditions.push(sql<SqlBool>`${sql.ref(`numbers.${name}`)} = ${value}`);
     };
     equal("state", filters.state);
-    if (filters.status === "pending")
-      // Found through the pending transitions (their partial index): the marker on the number
-      // has no index of its own, so that setting it is a HOT update (docs/benchmarks.md).
-      conditions.push(sql<SqlBool>`(numbers.pending_transition_id IS NOT NULL
-        AND numbers.number IN (SELECT pending.number FROM transitions AS pending WHERE pending.status = 'pending'))`);
+    if (filters.status === "pending") conditions.push(isPending());
     else if (filters.status)
       conditions.push(
         sql<SqlBool>`(numbers.state = ${filters.status} AND numbers.pending_transition_id IS NULL)`,
@@ -223,6 +230,7 @@ export function matchesFilters(filters: NumberFilters) {
       conditions.push(sql<SqlBool>`((numbers.state = 'reserved' AND numbers.reservation_expires_at < ${before})
         OR (numbers.state = 'locked' AND numbers.lock_expires_at < ${before}))`);
     }
+    if (filters.numbers) conditions.push(sql<SqlBool>`numbers.number = ANY(${filters.numbers}::text[])`);
     return eb.and(conditions);
   };
 }

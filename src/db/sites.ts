@@ -1,7 +1,6 @@
 import { sql } from "kysely";
-import type { SideEffect, SiteFacts } from "../lifecycle/number-state.js";
+import type { SiteFacts } from "../lifecycle/number-state.js";
 import type { Db, Trx } from "./database.js";
-import type { NumberRow } from "./tables.js";
 
 export interface Site {
   id: string;
@@ -181,17 +180,30 @@ export async function findMainNumbers(db: Db, siteId: string, organizationId: st
   return query.execute();
 }
 
-/** Nominated main numbers at the site that are free to allocate now (no update in progress). */
-export async function findFreeMainNumbers(db: Db, siteId: string, limit: number): Promise<string[]> {
-  const rows = await db
+/**
+ * Free numbers of the site, lowest first, locked for the caller's transaction: available, nothing
+ * pending, main numbers or the others. Rows another transaction holds are skipped, not waited
+ * for, so a caller that holds an entitlement lock never waits on a number row (the lock order
+ * elsewhere is number row, then entitlement row).
+ */
+export async function claimFreeSiteNumbers(
+  trx: Trx,
+  siteId: string,
+  mainNumber: boolean,
+  limit: number,
+): Promise<string[]> {
+  if (limit <= 0) return [];
+  const rows = await trx
     .selectFrom("numbers")
     .select("number")
     .where("site_id", "=", siteId)
-    .where("main_number", "=", true)
     .where("state", "=", "available")
     .where("pending_transition_id", "is", null)
+    .where("main_number", "=", mainNumber)
     .orderBy("number")
     .limit(limit)
+    .forUpdate()
+    .skipLocked()
     .execute();
   return rows.map((row) => row.number);
 }
@@ -221,78 +233,4 @@ export async function loadSiteFacts(
     activeNumbers: await countActiveNumbers(trx, number.siteId, organizationId),
     voiceServices,
   };
-}
-
-export async function setMainNumberForwarding(
-  db: Db,
-  siteId: string,
-  organizationId: string,
-  huntGroup: boolean,
-  now: Date,
-) {
-  await db
-    .insertInto("main_number_forwarding")
-    .values({ site_id: siteId, organization_id: organizationId, hunt_group: huntGroup, updated_at: now })
-    .onConflict((conflict) =>
-      conflict
-        .columns(["site_id", "organization_id"])
-        .doUpdateSet({ hunt_group: huntGroup, updated_at: now }),
-    )
-    .execute();
-}
-
-export async function findMainNumberForwarding(db: Db, siteId: string, organizationId: string) {
-  const row = await db
-    .selectFrom("main_number_forwarding")
-    .select("hunt_group")
-    .where("site_id", "=", siteId)
-    .where("organization_id", "=", organizationId)
-    .executeTakeFirst();
-  return row?.hunt_group ?? false;
-}
-
-export async function listHuntGroupMembers(db: Db, siteId: string, organizationId: string) {
-  const rows = await db
-    .selectFrom("hunt_group_members")
-    .select("number")
-    .where("site_id", "=", siteId)
-    .where("organization_id", "=", organizationId)
-    .orderBy("number")
-    .execute();
-  return rows.map((row) => row.number);
-}
-
-/**
- * Carries out a change's hunt-group effects on the number as it now is, in the change's
- * transaction. Joining happens only when the owner's main number forwards to its in-space hunt
- * group at the number's site (docs/sites.md); the main number itself is what forwards, so it never joins.
- */
-export async function applyHuntGroupEffects(
-  trx: Trx,
-  number: Pick<NumberRow, "number" | "site_id" | "owner_id" | "main_number">,
-  effects: readonly SideEffect[],
-  now: Date,
-) {
-  if (effects.includes("leave_hunt_group"))
-    await trx.deleteFrom("hunt_group_members").where("number", "=", number.number).execute();
-  if (!effects.includes("join_hunt_group") || !number.site_id || !number.owner_id || number.main_number)
-    return;
-  await trx
-    .insertInto("hunt_group_members")
-    .columns(["site_id", "organization_id", "number", "added_at"])
-    .expression((eb) =>
-      eb
-        .selectFrom("main_number_forwarding")
-        .select([
-          "site_id",
-          "organization_id",
-          sql<string>`${number.number}::text`.as("number"),
-          sql<Date>`${now}::timestamptz`.as("added_at"),
-        ])
-        .where("site_id", "=", number.site_id!)
-        .where("organization_id", "=", number.owner_id!)
-        .where("hunt_group", "=", true),
-    )
-    .onConflict((conflict) => conflict.doNothing())
-    .execute();
 }

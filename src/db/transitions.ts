@@ -30,6 +30,8 @@ export function requestJson(request: TransitionRequest) {
     until: request.until ? request.until.toISOString() : null,
     reason: request.reason ?? null,
     endUserId: request.endUserId ?? null,
+    // Only when set, so a request without it is stored (and hashed) as it was before it existed.
+    ...(request.permanent ? { permanent: true } : {}),
   };
 }
 

@@ -209,11 +209,17 @@ export const RULES: Record<Action, Rule> = {
           )
         : undefined,
     // An allocated (site) number stays allocated; any other goes back to a free reservation.
+    // Its settings are cleared (docs/sites.md), so a main number's forwarding to the hunt group ends.
     change: (number, _request, { now, periods }) => ({
       fields: number.siteId
         ? reservedFor(number.ownerId, "allocation", now, null)
         : reservedFor(number.ownerId, "manual", now, startTimer(now, periods.reservationDays)),
-      effects: ["clear_settings", "reset_pin", "leave_hunt_group"],
+      effects: [
+        "clear_settings",
+        "reset_pin",
+        "leave_hunt_group",
+        ...(number.mainNumber && number.siteId ? (["stop_forwarding"] as const) : []),
+      ],
     }),
   },
   assign_user: {
@@ -237,12 +243,13 @@ export const RULES: Record<Action, Rule> = {
         : undefined),
     change: (_number, request, { now, periods }) => {
       // An explicit `until` is the caller's, not a period's: no policy recomputes it.
-      const timer = request.until ? null : startTimer(now, periods.lockDays);
+      const timer = request.until || request.permanent ? null : startTimer(now, periods.lockDays);
       return fieldsOnly({
         ...NO_HOLD,
         state: "locked",
         lockedAt: now,
-        lockExpiresAt: request.until ?? timer!.expiresAt,
+        // A permanent lock (platform_admin) never expires and sends no lock notices.
+        lockExpiresAt: request.permanent ? null : (request.until ?? timer!.expiresAt),
         lockRemark: request.remark!.trim(),
         ...timer?.fields,
       });

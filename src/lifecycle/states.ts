@@ -71,11 +71,12 @@ export type Role = (typeof ROLES)[number];
 export const NOTICE_DAYS = 7;
 
 /**
- * History actions that no caller requests: a number added, what the sweeps do, and a running
- * timer recomputed under new policies.
+ * History actions that are no transition: a number added, its attributes edited, what the sweeps
+ * do, and a running timer recomputed under new policies.
  */
 export const SYSTEM_ACTIONS = Object.freeze([
   "add",
+  "edit",
   "reservation_expired",
   "lock_expired",
   "cooldown_ended",

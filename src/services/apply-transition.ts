@@ -1,9 +1,9 @@
 import { transitionView } from "../api/views.js";
 import { applyToNumber } from "../db/apply-to-number.js";
 import type { Trx } from "../db/database.js";
+import { applyHuntGroupEffects } from "../db/hunt-groups.js";
 import { changeColumns, historySnapshot, toSnapshot } from "../db/number-columns.js";
 import { finishPending } from "../db/numbers.js";
-import { applyHuntGroupEffects } from "../db/sites.js";
 import type { NumberRow } from "../db/tables.js";
 import {
   finishTransition,
@@ -55,16 +55,28 @@ export async function applyTransitions(
   deps: Dependencies,
   transitionIds: string[],
 ): Promise<Map<string, AppliedOutcome | null>> {
-  return deps.db.transaction().execute(async (trx) => {
-    const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
-    const events = new TransitionEvents();
-    // One check of the policy set for the whole batch: it shares one transaction anyway.
-    const sources = { config: deps.config, policies: await deps.policies.current(trx) };
-    for (const id of await inNumberOrder(trx, transitionIds))
-      outcomes.set(id, await applyPending(trx, deps, id, sources, events));
-    await events.record(trx, deps.clock.now());
-    return outcomes;
-  });
+  return deps.db.transaction().execute((trx) => applyPendingTransitions(trx, deps, transitionIds));
+}
+
+/**
+ * Applies pending transitions inside the caller's database transaction, in number order, each
+ * decided on its own locked row, with their webhook events. The worker's batches run this; so
+ * does a change that requests and applies transitions in one commit (voice services allocating
+ * numbers), so both write the same history, outcome and events.
+ */
+export async function applyPendingTransitions(
+  trx: Trx,
+  deps: Dependencies,
+  transitionIds: string[],
+): Promise<Map<string, AppliedOutcome | null>> {
+  const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
+  const events = new TransitionEvents();
+  // One check of the policy set for the whole batch: it shares one transaction anyway.
+  const sources = { config: deps.config, policies: await deps.policies.current(trx) };
+  for (const id of await inNumberOrder(trx, transitionIds))
+    outcomes.set(id, await applyPending(trx, deps, id, sources, events));
+  await events.record(trx, deps.clock.now());
+  return outcomes;
 }
 
 /**

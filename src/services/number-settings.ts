@@ -1,4 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt } from "node:crypto";
+import { findNumberWithNames } from "../db/number-names.js";
 import { findNumber, lockNumber, updateNumber } from "../db/numbers.js";
 import type { NumberRow, NumberUpdate } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
@@ -63,7 +64,8 @@ async function changeInService(
   const row = await deps.db.transaction().execute(async (trx) => {
     const current = await lockNumber(trx, number, principal.scope);
     refuseUnlessChangeable(principal, current, number, what);
-    return updateNumber(trx, number, update, now);
+    await updateNumber(trx, number, update, now);
+    return (await findNumberWithNames(trx, number, principal.scope))!;
   });
   return row;
 }

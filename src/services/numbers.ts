@@ -1,6 +1,7 @@
 import { insertHistory, listHistory } from "../db/history.js";
 import { historySnapshot, toSnapshot } from "../db/number-columns.js";
-import { existingNumbers, findNumber, insertNumbers } from "../db/numbers.js";
+import { findNumbersWithNames, findNumberWithNames } from "../db/number-names.js";
+import { existingNumbers, insertNumbers } from "../db/numbers.js";
 import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, type ItemRefusal, ItemsRefused, notFound } from "../error-codes.js";
@@ -96,7 +97,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
 
   const now = deps.clock.now();
   try {
-    const rows = await deps.db.transaction().execute(async (trx) => {
+    await deps.db.transaction().execute(async (trx) => {
       const inserted = await insertNumbers(
         trx,
         accepted.map(({ item }) => toNumberRow(item, now)),
@@ -115,10 +116,12 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
           audience: { ownerIds: [row.owner_id], partnerIds: [row.partner_id] },
         })),
       );
-      return inserted;
     });
-    const order = new Map(accepted.map(({ item }, position) => [item.number, position]));
-    return rows.sort((a, b) => order.get(a.number)! - order.get(b.number)!);
+    return await findNumbersWithNames(
+      deps.db,
+      accepted.map(({ item }) => item.number),
+      principal.scope,
+    );
   } catch (error) {
     // Another request added one of them between our check and our insert.
     if ((error as { code?: string }).code === "23505")
@@ -148,7 +151,7 @@ async function checkPartners(
 }
 
 export async function getNumber(deps: Dependencies, principal: Principal, number: string) {
-  const row = await findNumber(deps.db, number, principal.scope);
+  const row = await findNumberWithNames(deps.db, number, principal.scope);
   if (!row) throw notFound(`Number ${number}`);
   return row;
 }

@@ -1,25 +1,28 @@
 import { randomUUID } from "node:crypto";
+import {
+  deleteHuntGroupMember,
+  findMainNumberForwarding,
+  listHuntGroupMembers,
+  setMainNumberForwarding,
+} from "../db/hunt-groups.js";
 import { findOrganization } from "../db/organizations.js";
 import {
   countActiveNumbers,
-  findMainNumberForwarding,
   findSite,
   findVoiceServices,
   insertOccupier,
   insertSite,
   isAtSite,
   isOccupier,
-  listHuntGroupMembers,
   listOccupiers,
   lockEntitlement,
   type Site,
-  setMainNumberForwarding,
   setVoiceServices,
 } from "../db/sites.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
-import { activateMainNumberIfNone } from "./automatic-main-number.js";
 import type { Principal } from "./principal.js";
+import { allocateForVoiceServices } from "./voice-service-allocation.js";
 
 /**
  * A site is seen by the platform, its operator and its occupiers; anyone else gets 404, so a
@@ -87,8 +90,6 @@ export async function createSite(
   return insertSite(deps.db, { id: randomUUID(), ...input, now: deps.clock.now() });
 }
 
-export const getSite = visibleSite;
-
 /**
  * Adds a customer as an occupier. A customer that belongs to a partner may only occupy that
  * partner's sites: its partner already acts for it, and a second one would split its numbers.
@@ -127,9 +128,10 @@ export async function getOccupiers(deps: Dependencies, principal: Principal, sit
 }
 
 /**
- * Sets how many voice services the organisation has at the site. When they grow and it has no
- * active main number there, a free nominated main number is activated for it through the
- * transition queue (docs/sites.md); the accepted transition is returned as `automaticMainNumber`.
+ * Sets how many voice services the organisation has at the site. When they grow beyond its active
+ * numbers there, site numbers are allocated and activated for it in the same transaction, under
+ * the entitlement lock (`allocateForVoiceServices`); they are returned as `allocated`, the main
+ * number among them also as `automaticMainNumber`. Lowering never deactivates anything.
  */
 export async function setEntitlement(
   deps: Dependencies,
@@ -141,16 +143,19 @@ export async function setEntitlement(
   const site = await managedSite(deps, principal, siteId);
   await requireAtSite(deps, site, organizationId);
   const now = deps.clock.now();
-  const previous = await deps.db.transaction().execute(async (trx) => {
-    const current = await lockEntitlement(trx, site.id, organizationId, now);
+  const allocated = await deps.db.transaction().execute(async (trx) => {
+    const previous = await lockEntitlement(trx, site.id, organizationId, now);
     await setVoiceServices(trx, site.id, organizationId, voiceServices, now);
-    return current;
+    // Only a raise allocates: sending the same value again, or a lower one, changes no number.
+    return voiceServices > previous
+      ? allocateForVoiceServices(trx, deps, site.id, organizationId, voiceServices)
+      : [];
   });
-  const automaticMainNumber =
-    voiceServices > previous ? await activateMainNumberIfNone(deps, site.id, organizationId) : null;
+  const main = allocated.find((number) => number.mainNumber);
   return {
     ...(await entitlementView(deps, site.id, organizationId)),
-    automaticMainNumber,
+    allocated: allocated.map(({ number, transitionId }) => ({ number, transitionId })),
+    automaticMainNumber: main ? { number: main.number, transitionId: main.transitionId } : null,
   };
 }
 
@@ -161,7 +166,11 @@ export async function getEntitlement(
   organizationId: string,
 ) {
   await visibleOrganizationAtSite(deps, principal, siteId, organizationId);
-  return { ...(await entitlementView(deps, siteId, organizationId)), automaticMainNumber: null };
+  return {
+    ...(await entitlementView(deps, siteId, organizationId)),
+    allocated: [],
+    automaticMainNumber: null,
+  };
 }
 
 async function entitlementView(deps: Dependencies, siteId: string, organizationId: string) {
@@ -174,6 +183,19 @@ async function entitlementView(deps: Dependencies, siteId: string, organizationI
 }
 
 /** The operator sets call handling for anyone at its site; an occupier's admin for itself. */
+async function callHandlingSite(
+  deps: Dependencies,
+  principal: Principal,
+  siteId: string,
+  organizationId: string,
+) {
+  const site = await visibleOrganizationAtSite(deps, principal, siteId, organizationId);
+  const ownAdmin = principal.role === "customer_admin" && principal.organizationId === organizationId;
+  if (!isOperatorAdmin(principal, site) && !ownAdmin)
+    throw new AppError("forbidden", `A ${principal.role} key may not change call handling here.`);
+  return site;
+}
+
 export async function setForwarding(
   deps: Dependencies,
   principal: Principal,
@@ -181,10 +203,7 @@ export async function setForwarding(
   organizationId: string,
   huntGroup: boolean,
 ) {
-  const site = await visibleOrganizationAtSite(deps, principal, siteId, organizationId);
-  const ownAdmin = principal.role === "customer_admin" && principal.organizationId === organizationId;
-  if (!isOperatorAdmin(principal, site) && !ownAdmin)
-    throw new AppError("forbidden", `A ${principal.role} key may not change call handling here.`);
+  const site = await callHandlingSite(deps, principal, siteId, organizationId);
   await setMainNumberForwarding(deps.db, site.id, organizationId, huntGroup, deps.clock.now());
   return { siteId: site.id, organizationId, huntGroup };
 }
@@ -202,4 +221,20 @@ export async function getHuntGroup(
     huntGroup: await findMainNumberForwarding(deps.db, siteId, organizationId),
     members: await listHuntGroupMembers(deps.db, siteId, organizationId),
   };
+}
+
+/**
+ * Takes a number out of the organisation's in-space hunt group by hand (docs/sites.md). It stays
+ * active; only a later activation would add it again.
+ */
+export async function removeHuntGroupMember(
+  deps: Dependencies,
+  principal: Principal,
+  siteId: string,
+  organizationId: string,
+  number: string,
+) {
+  const site = await callHandlingSite(deps, principal, siteId, organizationId);
+  if (!(await deleteHuntGroupMember(deps.db, site.id, organizationId, number)))
+    throw notFound(`Number ${number} in the hunt group of organisation ${organizationId} at site ${siteId}`);
 }

@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importNumbersFile } from "../../src/services/import-numbers.js";
 import { FORMULA_START_SQL, spreadsheetSafe } from "../../src/spreadsheet-cells.js";
-import { call } from "../support/api.js";
+import { call, createOrganization } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
 import { insertNumbers } from "./fixtures.js";
 
@@ -14,6 +14,10 @@ let t: TestContext;
 beforeAll(async () => {
   t = await createTestContext();
   const now = t.clock.now();
+  const partner = await createOrganization(t.app, {
+    kind: "partner",
+    name: '=HYPERLINK("http://evil.example")',
+  });
   await insertNumbers(t.deps, [
     {
       number: "+6571000001",
@@ -34,6 +38,7 @@ beforeAll(async () => {
       vendor: "acme",
       sku: "-5",
       routing: "+6561234567",
+      partner_id: partner.id,
     },
   ]);
 });
@@ -60,6 +65,7 @@ describe("CSV downloads never hand a spreadsheet a formula", () => {
     expect(second).toMatchObject({
       number: "+6571000002",
       "lock.remark": "'=1+1",
+      partnerName: `'=HYPERLINK("http://evil.example")`,
       sku: "-5",
       routing: "+6561234567",
     });

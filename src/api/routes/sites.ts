@@ -2,19 +2,20 @@ import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
 import { setPin, updateSettings } from "../../services/number-settings.js";
 import { parsePathNumber } from "../../services/numbers.js";
+import { getSiteSummary, listVisibleSites } from "../../services/site-lists.js";
 import {
   addOccupier,
   createSite,
   getEntitlement,
   getHuntGroup,
   getOccupiers,
-  getSite,
+  removeHuntGroupMember,
   setEntitlement,
   setForwarding,
 } from "../../services/sites.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams, numberParams, numberSchema } from "../schemas.js";
-import { numberView, occupierView, siteView } from "../views.js";
+import { numberViewFor, occupierView, siteSummaryView, siteView } from "../views.js";
 
 const tags = ["sites"];
 
@@ -23,6 +24,22 @@ const siteSchema = z.object({
   name: z.string(),
   operatorId: z.string(),
   createdAt: z.string(),
+});
+const siteSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  operatorId: z.string(),
+  operatorName: z.string(),
+  occupiers: z
+    .array(z.object({ id: z.string(), name: z.string() }))
+    .describe("by name; a customer key sees only itself"),
+  createdAt: z.string(),
+});
+const siteListQuery = z.strictObject({
+  q: z.string().trim().min(1).max(200).optional().describe("part of the site's name, any case"),
+  operatorId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(2000).optional(),
 });
 const occupierSchema = z.object({
   siteId: z.string(),
@@ -35,7 +52,13 @@ const entitlementSchema = z.object({
   organizationId: z.string(),
   voiceServices: z.number().int(),
   activeNumbers: z.number().int(),
-  automaticMainNumber: z.object({ number: z.string(), transitionId: z.string() }).nullable(),
+  allocated: z
+    .array(z.object({ number: z.string(), transitionId: z.string() }))
+    .describe("numbers this request allocated and activated (applied transitions, actor system)"),
+  automaticMainNumber: z
+    .object({ number: z.string(), transitionId: z.string() })
+    .nullable()
+    .describe("the main number among them, if one was"),
 });
 const huntGroupSchema = z.object({
   siteId: z.string(),
@@ -63,9 +86,30 @@ export async function siteRoutes(app: App, deps: Dependencies) {
   );
 
   app.get(
+    "/v1/sites",
+    {
+      schema: {
+        tags,
+        summary: "List the sites in the key's scope, by name",
+        description:
+          "The platform sees all sites; a partner key the sites it operates; a customer key the sites it occupies.",
+        querystring: siteListQuery,
+        response: {
+          200: z.object({ items: z.array(siteSummarySchema), nextCursor: z.string().nullable() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const page = await listVisibleSites(deps, request.principal, request.query);
+      return { items: page.items.map(siteSummaryView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
     "/v1/sites/:id",
-    { schema: { tags, params: idParams, response: { 200: siteSchema, ...errorResponses } } },
-    async (request) => siteView(await getSite(deps, request.principal, request.params.id)),
+    { schema: { tags, params: idParams, response: { 200: siteSummarySchema, ...errorResponses } } },
+    async (request) => siteSummaryView(await getSiteSummary(deps, request.principal, request.params.id)),
   );
 
   app.post(
@@ -113,7 +157,9 @@ export async function siteRoutes(app: App, deps: Dependencies) {
     {
       schema: {
         tags,
-        summary: "Set the organisation's voice services at the site; may activate a main number",
+        summary: "Set the organisation's voice services at the site; a raise allocates and activates numbers",
+        description:
+          "When voiceServices rises above the organisation's active numbers at the site, site numbers are allocated and activated for it at once (its main number first when it has none, then free numbers, lowest first), until they are equal or the site has none left; each is an applied transition with actor system.",
         params: organizationParams,
         body: z.object({ voiceServices: z.number().int().min(0).max(1_000_000) }),
         response: { 200: entitlementSchema, ...errorResponses },
@@ -163,6 +209,23 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       getHuntGroup(deps, request.principal, request.params.id, request.params.organizationId),
   );
 
+  app.delete(
+    "/v1/sites/:id/hunt-groups/:organizationId/members/:number",
+    {
+      schema: {
+        tags,
+        summary: "Take a number out of the organisation's in-space hunt group by hand",
+        params: organizationParams.extend({ number: numberParams.shape.number }),
+        response: { 204: z.null().describe("removed"), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id, organizationId, number } = request.params;
+      await removeHuntGroupMember(deps, request.principal, id, organizationId, parsePathNumber(number));
+      return reply.code(204).send(null);
+    },
+  );
+
   app.put(
     "/v1/numbers/:number/settings",
     {
@@ -175,9 +238,10 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) =>
-      numberView(
-        await updateSettings(deps, request.principal, parsePathNumber(request.params.number), request.body),
-      ),
+      numberViewFor(
+        request.principal,
+        deps.clock.now(),
+      )(await updateSettings(deps, request.principal, parsePathNumber(request.params.number), request.body)),
   );
 
   app.post(
@@ -192,8 +256,9 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) =>
-      numberView(
-        await setPin(deps, request.principal, parsePathNumber(request.params.number), request.body.pin),
-      ),
+      numberViewFor(
+        request.principal,
+        deps.clock.now(),
+      )(await setPin(deps, request.principal, parsePathNumber(request.params.number), request.body.pin)),
   );
 }
