@@ -1,5 +1,6 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertPendingTransitions } from "../../src/db/transitions.js";
 import { createSite, insertNumbers } from "../inventory/fixtures.js";
 import { call, createKey, createOrganization } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
@@ -50,13 +51,7 @@ beforeAll(async () => {
     { number: "+6580000001", partner_id: org.partnerA, site_id: org.siteA, ...heldBy(org.customerA) },
     { number: "+6580000002", partner_id: org.partnerA, site_id: org.siteA },
     { number: "+6580000003", partner_id: org.partnerA, state: "locked", locked_at: now, vendor: "bt" },
-    {
-      number: "+6580000004",
-      partner_id: org.partnerA,
-      pending_transition_id: crypto.randomUUID(),
-      pending_action: "reserve",
-      pending_since: now,
-    },
+    { number: "+6580000004", partner_id: org.partnerA },
     { number: "+6580000011", partner_id: org.partnerB, site_id: org.siteB, ...heldBy(org.customerB) },
     { number: "+6580000012", partner_id: org.partnerB, state: "assigned", owner_id: org.customerB },
     // In partner A's inventory but held, by the platform's doing, for partner B's customer.
@@ -72,6 +67,18 @@ beforeAll(async () => {
     { number: "+6580000022", partner_id: org.partnerB, state: "assigned", owner_id: org.customerA },
     { number: "+6580000031", state: "deleted", deleted_reason: "faulty" },
   ]);
+  // Pending as the API makes it: its transitions row and the marker, in one statement.
+  await t.deps.db.transaction().execute((trx) =>
+    insertPendingTransitions(trx, [
+      {
+        id: crypto.randomUUID(),
+        number: "+6580000004",
+        request: { action: "reserve" },
+        actor: "test",
+        requestedAt: now,
+      },
+    ]),
+  );
 });
 afterAll(async () => t?.close());
 
