@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
-import { recordLockNotices, recordReservationNotices } from "../db/notices.js";
+import {
+  type BatchedNotice,
+  type NoticeKind,
+  noticesInBatches,
+  recordLockNotices,
+  recordReservationNotices,
+} from "../db/notices.js";
 import { endCooldowns, expireLocks, expireReservations, withSweepLock } from "../db/sweeps.js";
 import type { Database } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
@@ -36,6 +42,32 @@ export interface SweepReport {
     lockExpiring: string[];
     lockExpired: string[];
   };
+  /** Who this sweep e-mails (would e-mail, in a dry run) about which numbers: one e-mail per recipient. */
+  emails: SweepEmail[];
+}
+
+export interface SweepEmail {
+  recipient: string;
+  notices: { kind: NoticeKind; numbers: { number: string; expiresAt: string }[] }[];
+}
+
+/** The run's notices grouped as they travel: per recipient, then per kind of notice. */
+function groupEmails(notices: BatchedNotice[]): SweepEmail[] {
+  const emails = new Map<string, SweepEmail>();
+  for (const notice of notices) {
+    let email = emails.get(notice.recipient);
+    if (!email) {
+      email = { recipient: notice.recipient, notices: [] };
+      emails.set(notice.recipient, email);
+    }
+    let group = email.notices.find((entry) => entry.kind === notice.kind);
+    if (!group) {
+      group = { kind: notice.kind, numbers: [] };
+      email.notices.push(group);
+    }
+    group.numbers.push({ number: notice.number, expiresAt: notice.expiresAt.toISOString() });
+  }
+  return [...emails.values()];
 }
 
 /** Runs every sweep once as of `at`, waiting for a sweep running elsewhere to finish first. */
@@ -78,7 +110,7 @@ async function sweepOnce(deps: Dependencies, options: SweepOptions): Promise<Swe
     await enqueuePendingNotices(deps);
   }
   const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const { numbers: _numbers, ...counts } = report;
+  const { numbers: _numbers, emails: _emails, ...counts } = report;
   const busy =
     report.reservationsExpired + report.locksExpired + report.cooldownsEnded > 0 ||
     Object.values(report.notices).some((count) => count > 0);
@@ -116,10 +148,18 @@ async function applySweeps(
   );
 
   const window = { at, until: addDays(at, NOTICE_DAYS), runId, recordedAt, platformSupportEmail };
-  const reservationExpiring = distinctNumbers(
-    await measured("reservation_notices", () => recordReservationNotices(db, window)),
+  const reservationNotices = await measured("reservation_notices", () =>
+    recordReservationNotices(db, window),
   );
-  const lockExpiring = distinctNumbers(await measured("lock_notices", () => recordLockNotices(db, window)));
+  const lockNotices = await measured("lock_notices", () => recordLockNotices(db, window));
+  const reservationExpiring = distinctNumbers(reservationNotices);
+  const lockExpiring = distinctNumbers(lockNotices);
+  const batchIds = new Set([
+    ...reservationNotices.map((notice) => notice.batchId),
+    ...lockNotices.map((notice) => notice.batchId),
+    ...locksExpired.flatMap((lock) => lock.batchIds),
+  ]);
+  const emails = groupEmails(await noticesInBatches(db, [...batchIds]));
   const lockExpired = sorted(
     locksExpired.filter((lock) => lock.batchIds.length > 0).map((lock) => lock.number),
   );
@@ -143,6 +183,7 @@ async function applySweeps(
       lockExpiring,
       lockExpired,
     },
+    emails,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NOTICE_KINDS } from "../../db/notices.js";
 import type { Dependencies } from "../../dependencies.js";
 import { runSweeps } from "../../services/sweeps.js";
 import type { App } from "../app.js";
@@ -25,6 +26,21 @@ export const sweepReportSchema = z.object({
     lockExpiring: numberList,
     lockExpired: numberList,
   }),
+  emails: z
+    .array(
+      z.object({
+        recipient: z.string(),
+        notices: z.array(
+          z.object({
+            kind: z.enum(NOTICE_KINDS),
+            numbers: z.array(z.object({ number: z.string(), expiresAt: z.string() })),
+          }),
+        ),
+      }),
+    )
+    .describe(
+      "who the sweep e-mails (would e-mail, in a dry run) about which numbers: one e-mail per recipient",
+    ),
 });
 
 export async function sweepRoutes(app: App, deps: Dependencies) {
