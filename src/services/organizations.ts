@@ -11,6 +11,7 @@ import {
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import type { Role } from "../lifecycle/states.js";
+import type { Principal } from "./principal.js";
 
 type Db = Dependencies["db"];
 
@@ -89,6 +90,23 @@ export async function createApiKey(
 
 export async function deleteApiKey(deps: Dependencies, id: string) {
   if (!(await revokeApiKey(deps.db, id, deps.clock.now()))) throw notFound(`API key ${id}`);
+}
+
+/**
+ * The key a caller presents, with its organisation's name: what a console needs to greet the
+ * person and to offer only the pages and buttons of the key's role.
+ */
+export async function describeCurrentKey(deps: Pick<Dependencies, "db">, principal: Principal) {
+  const organization = principal.organizationId
+    ? await findOrganization(deps.db, principal.organizationId)
+    : null;
+  return {
+    id: principal.keyId,
+    role: principal.role,
+    organizationId: principal.organizationId,
+    organizationName: organization?.name ?? null,
+    organizationKind: organization?.kind ?? null,
+  };
 }
 
 /** NUMBERS_ADMIN_KEY: a platform_admin key with exactly this value exists (bootstrap). */
