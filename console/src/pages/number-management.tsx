@@ -1,0 +1,167 @@
+import * as Tabs from "@radix-ui/react-tabs";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useMemo, useState } from "react";
+import { api, unwrap } from "../api/client";
+import type { NumberCounts, NumberQuery, NumberView } from "../api/models";
+import { type Column, DataTable } from "../components/data-table";
+import { ExportButtons } from "../components/export-buttons";
+import { Loading, Problem } from "../components/notices";
+import { expiryOf, NumberLink, StateCell } from "../components/number-cells";
+import { Pager, useCursorTrail } from "../components/pager";
+import { formatCount, formatTime } from "../lib/format";
+import { useSession } from "../lib/session";
+import { pickParams, useUrlParams } from "../lib/url-state";
+import { AddNumbers } from "./add-numbers";
+import { FILTER_PARAMS, NumberFilters } from "./number-filters";
+
+/** Seed 004's tabs: one per state, plus everything and what is pending. */
+const TABS = [
+  { value: "all", label: "All" },
+  { value: "available", label: "Available" },
+  { value: "reserved", label: "Reserved" },
+  { value: "locked", label: "Locked" },
+  { value: "assigned", label: "Assigned" },
+  { value: "cooldown", label: "Cooldown" },
+  { value: "deleted", label: "Deleted" },
+  { value: "pending", label: "Pending" },
+] as const;
+type Tab = (typeof TABS)[number]["value"];
+
+const PAGE_SIZE = 50;
+
+function countFor(tab: Tab, counts: NumberCounts | undefined): number | undefined {
+  if (!counts) return undefined;
+  if (tab === "all") return counts.total;
+  if (tab === "pending") return counts.pending;
+  return counts.byState[tab];
+}
+
+function tabFilter(tab: Tab): Pick<NumberQuery, "state" | "status"> {
+  if (tab === "all") return {};
+  if (tab === "pending") return { status: "pending" };
+  return { state: tab };
+}
+
+export function NumberManagement() {
+  const session = useSession();
+  const queryClient = useQueryClient();
+  const [params, update] = useUrlParams();
+  const tab = (TABS.find((item) => item.value === params.get("tab"))?.value ?? "all") as Tab;
+  const sort = params.get("sort") ?? "number";
+  const filters = pickParams(params, FILTER_PARAMS) as NumberQuery;
+  const searchKey = JSON.stringify([tab, sort, filters]);
+  const trail = useCursorTrail(searchKey);
+  const [ticked, setTicked] = useState<Record<string, true>>({});
+  const [adding, setAdding] = useState(false);
+
+  const counts = useQuery({
+    queryKey: ["numbers", "counts", filters],
+    queryFn: () => unwrap(api.GET("/v1/numbers/counts", { params: { query: filters } })),
+    placeholderData: keepPreviousData,
+  });
+  const query: NumberQuery = {
+    ...filters,
+    ...tabFilter(tab),
+    sort: sort as NumberQuery["sort"],
+    limit: PAGE_SIZE,
+    cursor: trail.cursor,
+  };
+  const page = useQuery({
+    queryKey: ["numbers", "list", query],
+    queryFn: () => unwrap(api.GET("/v1/numbers", { params: { query } })),
+    placeholderData: keepPreviousData,
+    // A pending row settles by itself: look again while any is shown.
+    refetchInterval: (current) => (current.state.data?.items.some((item) => item.pending) ? 1500 : false),
+  });
+  const refresh = useCallback(() => queryClient.invalidateQueries({ queryKey: ["numbers"] }), [queryClient]);
+
+  const columns = useMemo<Column<NumberView>[]>(
+    () => [
+      {
+        id: "number",
+        accessorFn: (row) => row.number,
+        header: "Number",
+        enableSorting: true,
+        cell: ({ row }) => <NumberLink number={row.original.number} />,
+      },
+      {
+        id: "state",
+        accessorFn: (row) => row.state,
+        header: "State",
+        enableSorting: true,
+        cell: ({ row }) => <StateCell item={row.original} onRefresh={refresh} />,
+      },
+      { id: "ownerName", accessorFn: (row) => row.ownerName ?? "", header: "Owner" },
+      { id: "partnerName", accessorFn: (row) => row.partnerName ?? "", header: "Partner" },
+      { id: "vendor", accessorFn: (row) => row.vendor, header: "Vendor", enableSorting: true },
+      { id: "country", accessorFn: (row) => row.country, header: "Country", enableSorting: true },
+      { id: "sku", accessorFn: (row) => row.sku, header: "SKU", enableSorting: true },
+      { id: "capabilities", accessorFn: (row) => row.capabilities.join(", "), header: "Capabilities" },
+      { id: "expires", accessorFn: expiryOf, header: "Expires" },
+      {
+        id: "updatedAt",
+        accessorFn: (row) => formatTime(row.updatedAt),
+        header: "Updated",
+        enableSorting: true,
+      },
+    ],
+    [refresh],
+  );
+
+  const rows = page.data?.items ?? [];
+  return (
+    <section aria-labelledby="number-management-title">
+      <div className="page-head">
+        <h1 id="number-management-title">Number Management</h1>
+        {session.mayAddNumbers ? (
+          <button type="button" className="primary" onClick={() => setAdding(true)}>
+            Add new numbers
+          </button>
+        ) : null}
+      </div>
+      {adding ? <AddNumbers onClose={() => setAdding(false)} onAdded={refresh} /> : null}
+      <NumberFilters params={params} onApply={(changes) => update(changes)} />
+      <Tabs.Root
+        value={tab}
+        activationMode="manual"
+        onValueChange={(value) => update({ tab: value === "all" ? null : value })}
+      >
+        <Tabs.List className="tabs" aria-label="Number states">
+          {TABS.map((item) => {
+            const count = countFor(item.value, counts.data);
+            return (
+              <Tabs.Trigger key={item.value} value={item.value} className="tab">
+                {item.label}
+                {count === undefined ? null : (
+                  <span className="count" aria-hidden="true">
+                    {formatCount(count)}
+                  </span>
+                )}
+              </Tabs.Trigger>
+            );
+          })}
+        </Tabs.List>
+        <Tabs.Content value={tab} className="tab-panel">
+          {counts.error ? <Problem error={counts.error} /> : null}
+          {page.error ? <Problem error={page.error} onRetry={() => page.refetch()} /> : null}
+          {page.isPending ? <Loading what="numbers" /> : null}
+          <ExportButtons
+            ticked={Object.keys(ticked)}
+            wholeSearch={{ ...filters, ...tabFilter(tab), sort: query.sort }}
+          />
+          <DataTable
+            caption={`Numbers: ${TABS.find((item) => item.value === tab)?.label}`}
+            columns={columns}
+            rows={rows}
+            getRowId={(row) => row.number}
+            sort={sort}
+            onSortChange={(next) => update({ sort: next === "number" ? null : next })}
+            selection={{ selected: ticked, onChange: setTicked, rowLabel: (id) => `Select ${id}` }}
+            empty={page.isPending ? "" : "No numbers match."}
+          />
+          <Pager trail={trail} nextCursor={page.data?.nextCursor} shown={rows.length} />
+        </Tabs.Content>
+      </Tabs.Root>
+    </section>
+  );
+}
