@@ -2,9 +2,11 @@
  * Inventory benchmark: 1,000,000 numbers with realistic spreads. Latency (p50/p99) of the hot
  * searches through the HTTP API of a separate api process; the CSV export of every row beside
  * `COPY (SELECT …) TO STDOUT` of the same statement; the import of a 1,000,000-row file beside a
- * raw `COPY` of the same file; and EXPLAIN (ANALYZE) of the hot queries.
+ * raw `COPY` of the same file; EXPLAIN (ANALYZE) of the hot queries; and the web console's first
+ * page in Chromium (p95 of 20 cold loads).
  *
  * `npm run bench -- inventory`, or on its own: `npx tsx bench/inventory.ts`.
+ * `BENCH_INVENTORY_PARTS=console` measures only the console (after seeding); the default is all.
  * Starts its own PostgreSQL (fsync on) and Redis in a temp folder and removes them afterwards.
  */
 import { loadavg } from "node:os";
@@ -21,11 +23,14 @@ import {
 } from "../src/db/search.js";
 import { parseSearch, searchQuerySchema } from "../src/services/search.js";
 import { decodeCursor } from "../src/services/search-cursor.js";
+import { measureConsoleLoad } from "./console-load.js";
 import { measureCsvExport, measureImport } from "./inventory-bulk.js";
 import { seedInventory } from "./inventory-data.js";
 import { type AppProcess, httpRequest, progress, startApp, startStack, summarize } from "./support.js";
 
 const TOTAL = Number(process.env.BENCH_INVENTORY_ROWS ?? 1_000_000);
+const PARTS = new Set((process.env.BENCH_INVENTORY_PARTS ?? "all").split(","));
+const measures = (part: string) => PARTS.has("all") || PARTS.has(part);
 const ITERATIONS = 200;
 const ADMIN_KEY = "bench-inventory-admin-key-0123456789";
 const HEADERS = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -205,6 +210,9 @@ export async function run(): Promise<object> {
     const seedSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
     api = await startApp(stack, "api", { NUMBERS_ADMIN_KEY: ADMIN_KEY });
     const base = `http://127.0.0.1:${api.port}`;
+    progress("console: first page in Chromium");
+    const consoleLoad = await measureConsoleLoad(base, ADMIN_KEY);
+    if (!measures("search")) return { rows: TOTAL, seedSeconds, console: consoleLoad };
     const { latency, page500Cursor } = await measureQueries(base);
     progress("latency of the same statements as SQL only");
     const sqlLatency = await measureSql(stack.databaseUrl, page500Cursor);
@@ -227,6 +235,7 @@ export async function run(): Promise<object> {
       // The machine is shared: its load average says how much else ran beside the benchmark.
       loadAverage: { start: loadAtStart, end: loadavg().map((value) => Number(value.toFixed(1))) },
       seedSeconds,
+      console: consoleLoad,
       latencyMs: latency,
       sqlLatencyMs: sqlLatency,
       csvExport,

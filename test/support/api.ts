@@ -61,6 +61,7 @@ export async function createOrganization(
   expect(response.status, response.text).toBe(201);
   return response.body as {
     id: string;
+    name: string;
     kind: string;
     billingEmail: string;
     ownerEmail: string;

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addNumber, createOrganization, getNumber } from "../support/api.js";
+import { ADMIN_KEY } from "../support/context.js";
+import { type ConsoleWorld, expectText, hasFocus, rowOf, startConsoleWorld, tabTo } from "./world.js";
+
+let world: ConsoleWorld;
+beforeAll(async () => {
+  // The console's API process reaches Postgres through a proxy the outage test cuts.
+  world = await startConsoleWorld({ postgresProxy: true });
+});
+afterAll(async () => world?.close());
+
+describe("with the keyboard alone", () => {
+  it("signs in, searches, opens a number, reserves it through the form and closes a dialog with Escape", async () => {
+    const customer = await createOrganization(world.t.app, { name: `Keyboard Clinic ${Date.now()}` });
+    const number = await addNumber({}, world.t.app);
+    const { page, problems } = await world.visit("/console", null);
+    const keyboard = page.keyboard;
+
+    await tabTo(page, page.getByLabel("API key"));
+    await keyboard.type(ADMIN_KEY);
+    await keyboard.press("Enter");
+    await tabTo(page, page.getByLabel("Search"));
+    await keyboard.type(number);
+    await keyboard.press("Enter");
+
+    // The state tabs: arrows move between them, Enter chooses.
+    await tabTo(page, page.getByRole("tab", { name: "All" }));
+    await keyboard.press("ArrowRight");
+    await keyboard.press("Enter");
+    await expect.poll(() => page.url()).toContain("tab=available");
+
+    await tabTo(page, page.getByRole("link", { name: number }));
+    await keyboard.press("Enter");
+    await page.getByRole("heading", { name: number }).waitFor();
+
+    // Escape closes a dialog and gives the focus back to the button that opened it.
+    const lock = page.getByRole("button", { name: "Lock" });
+    await tabTo(page, lock);
+    await keyboard.press("Enter");
+    await page.getByRole("dialog", { name: `Lock ${number}` }).waitFor();
+    await keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    expect(await hasFocus(lock)).toBe(true);
+
+    await tabTo(page, page.getByRole("button", { name: "Reserve" }));
+    await keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: `Reserve ${number}` });
+    await tabTo(page, dialog.getByLabel("Organisation"));
+    await keyboard.type("Keyboard Clin");
+    await dialog.getByRole("option", { name: customer.name }).waitFor();
+    await keyboard.press("ArrowDown");
+    await keyboard.press("Enter");
+    expect(await dialog.getByLabel("Organisation").inputValue()).toBe(customer.name);
+    await tabTo(page, dialog.getByLabel("Remark"));
+    await keyboard.type("Reserved without a mouse");
+    await tabTo(page, dialog.getByRole("button", { name: "Reserve" }));
+    await keyboard.press("Enter");
+    await expectText(page.locator(".number-state"), `reserved for ${customer.name}`);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("when Postgres is unreachable", () => {
+  it("keeps what was typed in the form, says to retry, and sends it once Postgres is back", async () => {
+    const customer = await createOrganization(world.t.app, { name: `Outage Bakery ${Date.now()}` });
+    const number = await addNumber({}, world.t.app);
+    const { page, problems } = await world.visit(`/console/numbers/${number}`);
+    await page.getByRole("button", { name: "Reserve" }).click();
+    const dialog = page.getByRole("dialog", { name: `Reserve ${number}` });
+    await dialog.getByLabel("Organisation").fill("Outage Bak");
+    await dialog.getByRole("option", { name: customer.name }).click();
+    await dialog.getByLabel("Remark").fill("Typed during an outage");
+
+    world.proxy!.cut();
+    try {
+      await dialog.getByRole("button", { name: "Reserve" }).click();
+      await expectText(dialog.getByRole("alert"), "unreachable; retry later.");
+      await expectText(dialog.getByRole("alert"), "What you typed is kept");
+      expect(await dialog.getByLabel("Organisation").inputValue()).toBe(customer.name);
+      expect(await dialog.getByLabel("Remark").inputValue()).toBe("Typed during an outage");
+    } finally {
+      world.proxy!.restore();
+    }
+    expect((await getNumber(world.t.app, number)).body.pending).toBeNull();
+
+    await dialog.getByRole("button", { name: "Reserve" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await expectText(page.locator(".number-state"), `reserved for ${customer.name}`);
+    expect((await getNumber(world.t.app, number)).body).toMatchObject({
+      state: "reserved",
+      ownerId: customer.id,
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it("shows the list's failure with a retry, and the list again once Postgres is back", async () => {
+    const number = await addNumber({}, world.t.app);
+    const { page, problems } = await world.visit("/console/numbers");
+    await rowOf(page, number).waitFor();
+    world.proxy!.cut();
+    try {
+      await page.getByLabel("Search").fill(number);
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      await expectText(page.getByRole("alert").first(), "retry later");
+    } finally {
+      world.proxy!.restore();
+    }
+    await page.getByRole("button", { name: "Try again" }).first().click();
+    await expect.poll(() => page.getByRole("alert").count(), { timeout: 15_000 }).toBe(0);
+    await rowOf(page, number).waitFor();
+    expect(problems).toEqual([]);
+  });
+});

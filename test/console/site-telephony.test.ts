@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addNumbers, call, createKey, createOrganization, freshNumber, getNumber } from "../support/api.js";
+import { type ConsoleWorld, expectText, rowOf, startConsoleWorld } from "./world.js";
+
+let world: ConsoleWorld;
+let siteId: string;
+let operator: { id: string; name: string };
+let tenant: { id: string; name: string };
+let operatorKey: string;
+let numbers: string[];
+
+beforeAll(async () => {
+  world = await startConsoleWorld();
+  const { app } = world.t;
+  operator = (await createOrganization(app, { kind: "partner", name: "Harbour Spaces Ltd" })) as any;
+  tenant = (await createOrganization(app, { name: "Tenant Co", partnerId: operator.id })) as any;
+  const other = await createOrganization(app, { name: "Other Tenant", partnerId: operator.id });
+  const site = await call(app, "POST", "/v1/sites", {
+    body: { name: "Harbour Tower", operatorId: operator.id },
+  });
+  siteId = site.body.id;
+  for (const occupier of [tenant, other])
+    await call(app, "POST", `/v1/sites/${siteId}/occupiers`, { body: { organizationId: occupier.id } });
+  numbers = (
+    await addNumbers(
+      app,
+      ["201", "202", "203"].map((extension) => ({
+        number: freshNumber("+65631"),
+        siteId,
+        extension,
+        rangeName: "Harbour main range",
+      })),
+    )
+  ).map((item) => item.number);
+  operatorKey = await createKey(app, "partner_admin", operator.id);
+});
+afterAll(async () => world?.close());
+
+describe("Site Telephony", () => {
+  it("allocates a number to an occupier chosen by name and activates it within its voice services", async () => {
+    const { page, problems } = await world.visit("/console/sites", operatorKey);
+    await page.getByLabel("Site").selectOption({ label: "Harbour Tower" });
+    await page.getByRole("heading", { name: "Harbour Tower" }).waitFor();
+    const row = rowOf(page, numbers[0]!);
+    await expectText(row, "available");
+    // Only what is allowed now is offered: an available number can be allocated, not activated.
+    expect(await row.getByRole("button", { name: "Activate" }).count()).toBe(0);
+
+    await row.getByRole("button", { name: "Allocate" }).click();
+    const dialog = page.getByRole("dialog", { name: `Allocate phone number ${numbers[0]}` });
+    await dialog.getByLabel("Allocate to").selectOption({ label: "Tenant Co" });
+    await dialog.getByRole("button", { name: "Submit" }).click();
+    await expectText(row, "Tenant Co");
+    await expectText(row, "reserved");
+    expect(await row.getByRole("button", { name: "Deallocate" }).count()).toBe(1);
+
+    // Without a voice service the worker refuses the activation, in the API's words.
+    await row.getByRole("button", { name: "Activate" }).click();
+    await expectText(page.getByRole("alert"), "was rejected");
+    expect((await getNumber(world.t.app, numbers[0]!)).body.state).toBe("reserved");
+
+    const entitled = await call(world.t.app, "PUT", `/v1/sites/${siteId}/entitlements/${tenant.id}`, {
+      body: { voiceServices: 1 },
+    });
+    expect(entitled.status, entitled.text).toBe(200);
+    await page.reload();
+    await expectText(rowOf(page, numbers[0]!), "Tenant Co");
+    await rowOf(page, numbers[0]!).getByRole("button", { name: "Activate" }).click();
+    await expectText(rowOf(page, numbers[0]!), "assigned");
+    await rowOf(page, numbers[0]!).getByRole("button", { name: "Deactivate" }).waitFor();
+    expect(await rowOf(page, numbers[0]!).getByRole("button", { name: "Deallocate" }).count()).toBe(0);
+    const services = page.getByRole("row", { name: /Tenant Co/ }).filter({ hasNot: page.getByRole("link") });
+    await expectText(services.getByRole("cell").nth(0), /^1$/); // voice services
+    await expectText(services.getByRole("cell").nth(1), /^1$/); // active numbers
+    expect(problems).toEqual([]);
+  });
+
+  it("filters by allocation, occupier, status and range", async () => {
+    const { app } = world.t;
+    await call(app, "POST", `/v1/numbers/${encodeURIComponent(numbers[1]!)}/transitions`, {
+      body: { action: "allocate", ownerId: operator.id },
+    });
+    const { page, problems } = await world.visit(`/console/sites/${siteId}`, operatorKey);
+    await expectText(rowOf(page, numbers[1]!), "Operator");
+
+    await page.getByLabel("Allocation").selectOption({ label: "Allocated to an occupier" });
+    await page.getByLabel("Occupier").selectOption({ label: "Tenant Co" });
+    await rowOf(page, numbers[0]!).waitFor();
+    await expect.poll(() => rowOf(page, numbers[1]!).count()).toBe(0);
+
+    await page.getByLabel("Allocation").selectOption({ label: "Unallocated" });
+    await rowOf(page, numbers[2]!).waitFor();
+    await expect.poll(() => rowOf(page, numbers[0]!).count()).toBe(0);
+
+    await page.getByLabel("Allocation").selectOption({ label: "All allocations" });
+    await page.getByLabel("Status").selectOption({ label: "assigned" });
+    await rowOf(page, numbers[0]!).waitFor();
+    await expect.poll(() => rowOf(page, numbers[2]!).count()).toBe(0);
+    expect(page.url()).toContain("status=assigned");
+    expect(problems).toEqual([]);
+  });
+});
