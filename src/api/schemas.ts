@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { CAPABILITIES, DELETE_REASONS, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
+import {
+  CAPABILITIES,
+  DELETE_REASONS,
+  REQUEST_ACTIONS,
+  RESERVATION_KINDS,
+  STATES,
+} from "../lifecycle/states.js";
 
 export const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 const instant = z.string();
@@ -25,6 +31,10 @@ export const numberSchema = z.object({
   status: z.string(),
   pending: z.object({ transitionId: z.string(), action: z.string(), since: instant }).nullable(),
   ownerId: z.string().nullable(),
+  ownerName: z
+    .string()
+    .nullable()
+    .describe("the owner's name; null when ownerId is, or when this key may not see it"),
   subscriptionId: z.string().nullable(),
   endUserId: z.string().nullable(),
   reservation: z
@@ -48,7 +58,9 @@ export const numberSchema = z.object({
   portedIn: z.boolean(),
   visibleToDomain: z.string().nullable(),
   partnerId: z.string().nullable(),
+  partnerName: z.string().nullable(),
   siteId: z.string().nullable(),
+  siteName: z.string().nullable(),
   rangeName: z.string().nullable(),
   extension: z.string().nullable(),
   mainNumber: z.boolean(),
@@ -57,6 +69,11 @@ export const numberSchema = z.object({
   createdAt: instant,
   updatedAt: instant,
   version: z.number().int(),
+  allowedActions: z
+    .array(z.enum(REQUEST_ACTIONS))
+    .describe(
+      "the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization)",
+    ),
 });
 
 export const snapshotSchema = z.record(z.string(), z.unknown()).nullable();

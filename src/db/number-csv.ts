@@ -1,6 +1,7 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import pg from "pg";
 import type { Db } from "./database.js";
+import { numberNameColumns } from "./number-names.js";
 import type { Scope } from "./scope.js";
 import { type NumberFilters, type NumberSort, selectMatching } from "./search.js";
 
@@ -16,9 +17,11 @@ const whenPending = (column: string) =>
  * The CSV columns: the number JSON's field names (nested objects flattened with a dot), each
  * written by SQL exactly as `toNumberView` shows it, so Postgres itself can write the file.
  * Capabilities are joined with "|", which the import reads back. `settings` and `pinIsDefault`
- * (call configuration, not inventory) are left out.
+ * (call configuration, not inventory) are left out, and so is `allowedActions`: an answer for one
+ * key at one moment, not a fact about the number. The names (null here) are the scope's
+ * `numberNameColumns`, the same expressions the JSON list runs.
  */
-export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string])[] = [
+export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string | null])[] = [
   ["number", "numbers.number"],
   ["state", "numbers.state"],
   ["status", "CASE WHEN numbers.pending_transition_id IS NULL THEN numbers.state ELSE 'pending' END"],
@@ -26,6 +29,7 @@ export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string])[] = [
   ["pending.action", whenPending("numbers.pending_action")],
   ["pending.since", iso(whenPending("numbers.pending_since"))],
   ["ownerId", "numbers.owner_id::text"],
+  ["ownerName", null],
   ["subscriptionId", "numbers.subscription_id"],
   ["endUserId", "numbers.end_user_id"],
   ["reservation.kind", "numbers.reservation_kind"],
@@ -45,7 +49,9 @@ export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string])[] = [
   ["portedIn", "numbers.ported_in::text"],
   ["visibleToDomain", "numbers.visible_to_domain"],
   ["partnerId", "numbers.partner_id::text"],
+  ["partnerName", null],
   ["siteId", "numbers.site_id::text"],
+  ["siteName", null],
   ["rangeName", "numbers.range_name"],
   ["extension", "numbers.extension"],
   ["mainNumber", "numbers.main_number::text"],
@@ -61,6 +67,7 @@ function literal(value: unknown): string {
   if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (value instanceof Date) return pg.escapeLiteral(value.toISOString());
+  if (Array.isArray(value)) return `ARRAY[${value.map(literal).join(", ")}]::text[]`;
   throw new Error(`Cannot write ${typeof value} into a COPY statement.`);
 }
 
@@ -76,8 +83,13 @@ export function numbersCsvCopyStatement(
   filters: NumberFilters,
   sort: NumberSort,
 ): string {
+  const names: Record<string, RawBuilder<string | null>> = numberNameColumns(scope);
   const compiled = selectMatching(db, scope, filters, sort)
-    .select(NUMBER_CSV_COLUMNS.map(([name, expression]) => sql.raw(expression).as(name)))
+    .select(
+      NUMBER_CSV_COLUMNS.map(([name, expression]) =>
+        (expression === null ? names[name]! : sql.raw(expression)).as(name),
+      ),
+    )
     .compile();
   const text = compiled.sql.replace(/\$(\d+)/g, (_, index: string) =>
     literal(compiled.parameters[Number(index) - 1]),

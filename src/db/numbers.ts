@@ -170,6 +170,20 @@ export async function insertNumbers(db: Db, rows: NewNumberRow[]): Promise<Numbe
   return db.insertInto("numbers").values(rows).returningAll().execute();
 }
 
+/** Writes attribute columns of one number (not its life-cycle), counting a new version. */
+export async function updateAttributes(
+  trx: Transaction<Database>,
+  number: string,
+  columns: NumberUpdate,
+  now: Date,
+): Promise<void> {
+  await trx
+    .updateTable("numbers")
+    .set({ ...columns, updated_at: now, version: sql<number>`version + 1` })
+    .where("number", "=", number)
+    .execute();
+}
+
 /** Writes a decided change (or none) and lifts the pending marker, in the caller's transaction. */
 export async function finishPending(
   trx: Transaction<Database>,

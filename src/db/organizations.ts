@@ -1,4 +1,5 @@
-import type { Kysely } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
+import type { Scope } from "./scope.js";
 import type { Database, OrganizationRow } from "./tables.js";
 
 export interface Organization {
@@ -116,4 +117,58 @@ export async function revokeApiKey(db: Kysely<Database>, id: string, now: Date):
     .where("revoked_at", "is", null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/**
+ * The organisations a scope may list: the platform all; a partner itself and its customers; a
+ * customer only itself.
+ */
+export function organizationInScope(scope: Scope) {
+  return (eb: ExpressionBuilder<Database, "organizations">) => {
+    switch (scope.kind) {
+      case "all":
+        return sql<boolean>`true`;
+      case "partner":
+        return eb.or([
+          eb("organizations.id", "=", scope.partnerId),
+          eb("organizations.partner_id", "=", scope.partnerId),
+        ]);
+      case "customer":
+        return eb("organizations.id", "=", scope.organizationId);
+    }
+  };
+}
+
+export async function findOrganizationInScope(db: Kysely<Database>, id: string, scope: Scope) {
+  const row = await db
+    .selectFrom("organizations")
+    .selectAll()
+    .where("id", "=", id)
+    .where(organizationInScope(scope))
+    .executeTakeFirst();
+  return row ? toOrganization(row) : null;
+}
+
+export interface OrganizationListFilters {
+  kind?: Organization["kind"];
+  partnerId?: string;
+  /** A LIKE pattern for the name, matched case-insensitively. */
+  namePattern?: string;
+}
+
+/** A keyset page of the organisations in scope, by name then id; `limit` rows at most. */
+export async function listOrganizations(
+  db: Kysely<Database>,
+  scope: Scope,
+  filters: OrganizationListFilters,
+  after: { name: string; id: string } | undefined,
+  limit: number,
+): Promise<Organization[]> {
+  let query = db.selectFrom("organizations").selectAll().where(organizationInScope(scope));
+  if (filters.kind) query = query.where("kind", "=", filters.kind);
+  if (filters.partnerId) query = query.where("partner_id", "=", filters.partnerId);
+  if (filters.namePattern) query = query.where("name", "ilike", filters.namePattern);
+  if (after) query = query.where(sql<boolean>`(name, id) > (${after.name}, ${after.id}::uuid)`);
+  const rows = await query.orderBy("name").orderBy("id").limit(limit).execute();
+  return rows.map(toOrganization);
 }

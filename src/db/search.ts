@@ -33,6 +33,8 @@ export interface NumberFilters {
   endUser?: "assigned" | "unassigned";
   reservationKind?: ReservationKind;
   expiresBefore?: Date;
+  /** Chosen rows of a download (`numbers=`): only these numbers, ANDed with the other filters. */
+  numbers?: string[];
 }
 
 type SortType = "text" | "uuid" | "timestamptz" | "boolean" | "integer";
@@ -220,6 +222,7 @@ export function matchesFilters(filters: NumberFilters) {
       conditions.push(sql<SqlBool>`((numbers.state = 'reserved' AND numbers.reservation_expires_at < ${before})
         OR (numbers.state = 'locked' AND numbers.lock_expires_at < ${before}))`);
     }
+    if (filters.numbers) conditions.push(sql<SqlBool>`numbers.number = ANY(${filters.numbers}::text[])`);
     return eb.and(conditions);
   };
 }
@@ -269,10 +272,3 @@ export function selectMatching(
 /** The sort key of a row as Postgres text, which casts back to the same value without loss. */
 export const sortKeyText = (sort: NumberSort) =>
   sql<string | null>`(${sortExpression(sort)})::text`.as("sort_key");
-
-/** Organisation names for showing owners in an export; ids without a row are left out. */
-export async function organizationNames(db: Db, ids: string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom("organizations").select(["id", "name"]).where("id", "in", ids).execute();
-  return new Map(rows.map((row) => [row.id, row.name]));
-}

@@ -155,6 +155,11 @@ const historyValues = (entry: HistoryEntry) => ({
   after: JSON.stringify(entry.after),
 });
 
+/** A history entry for a change made outside a transition (an attribute edit). */
+export async function insertHistoryEntry(trx: Transaction<Database>, entry: HistoryEntry) {
+  await trx.insertInto("number_history").values(historyValues(entry)).execute();
+}
+
 /** Finishes a transition and, when it changed the number, writes its history entry in the same statement. */
 export async function finishTransition(
   trx: Transaction<Database>,

@@ -35,6 +35,8 @@ export interface TransitionRequest {
   until?: Date | null;
   reason?: DeleteReason | null;
   endUserId?: string | null;
+  /** lock: no expiry at all (the platform's own numbers, such as a voicemail access number). */
+  permanent?: boolean | null;
 }
 
 export interface OrganizationFacts {
@@ -66,7 +68,13 @@ export interface DecisionContext {
 }
 
 /** Things a change does beside its fields, carried out in the same transaction. */
-export type SideEffect = "clear_settings" | "reset_pin" | "join_hunt_group" | "leave_hunt_group";
+export type SideEffect =
+  | "clear_settings"
+  | "reset_pin"
+  | "join_hunt_group"
+  | "leave_hunt_group"
+  /** A main number out of service no longer forwards its calls to the owner's hunt group. */
+  | "stop_forwarding";
 
 export interface NumberChange {
   fields: Partial<LifecycleFields>;

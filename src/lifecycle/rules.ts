@@ -250,11 +250,17 @@ export const RULES: Record<Action, Rule> = {
           )
         : undefined,
     // An allocated (site) number stays allocated; any other goes back to a free reservation.
+    // Its settings are cleared (seed 000), so a main number's forwarding to the hunt group ends.
     change: (number, _request, { now }) => ({
       fields: number.siteId
         ? reservedFor(number.ownerId, "allocation", now, null)
         : reservedFor(number.ownerId, "manual", now, addDays(now, RESERVATION_DAYS.manual)),
-      effects: ["clear_settings", "reset_pin", "leave_hunt_group"],
+      effects: [
+        "clear_settings",
+        "reset_pin",
+        "leave_hunt_group",
+        ...(number.mainNumber && number.siteId ? (["stop_forwarding"] as const) : []),
+      ],
     }),
   },
   assign_user: {
@@ -281,7 +287,7 @@ export const RULES: Record<Action, Rule> = {
         ...EMPTY_HOLD,
         state: "locked",
         lockedAt: now,
-        lockExpiresAt: request.until ?? addDays(now, lockPeriodDays),
+        lockExpiresAt: request.permanent ? null : (request.until ?? addDays(now, lockPeriodDays)),
         lockRemark: request.remark!.trim(),
       }),
   },

@@ -1,6 +1,6 @@
 import type { Transaction } from "kysely";
+import { applyHuntGroupEffects } from "../db/hunt-groups.js";
 import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
-import { applyHuntGroupEffects } from "../db/sites.js";
 import type { Database } from "../db/tables.js";
 import { finishTransition, lockPendingWithNumber, toTransitionView } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";

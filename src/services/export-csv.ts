@@ -4,12 +4,10 @@ import { to as copyTo } from "pg-copy-streams";
 import { numbersCsvCopyStatement } from "../db/number-csv.js";
 import type { Dependencies } from "../dependencies.js";
 import type { Principal } from "./principal.js";
-import { parseSearch, type SearchQuery } from "./search.js";
+import { type DownloadQuery, parseSearch } from "./search.js";
 
-/** `numbers-20260301T090000Z.csv`: the download says when it was made. */
-export function exportFilename(made: Date, extension: "csv" | "pdf"): string {
-  return `numbers-${made.toISOString().replace(/[-:]|\.\d+/g, "")}.${extension}`;
-}
+/** The file name a download is offered under (seed 003: `PhoneNumbers.csv`, `PhoneNumbers.pdf`). */
+export const DOWNLOAD_NAME = "PhoneNumbers";
 
 /**
  * The numbers a search selects as CSV, streamed from Postgres (`COPY … TO STDOUT`) with
@@ -21,7 +19,7 @@ export function exportFilename(made: Date, extension: "csv" | "pdf"): string {
 export async function openNumbersCsv(
   deps: Dependencies,
   principal: Principal,
-  query: SearchQuery,
+  query: DownloadQuery,
 ): Promise<{ stream: Readable; filename: string }> {
   const { sort, filters } = parseSearch(query);
   const statement = numbersCsvCopyStatement(deps.db, principal.scope, filters, sort);
@@ -49,5 +47,5 @@ export async function openNumbersCsv(
     }
   });
   await started;
-  return { stream: output, filename: exportFilename(deps.clock.now(), "csv") };
+  return { stream: output, filename: `${DOWNLOAD_NAME}.csv` };
 }

@@ -1,35 +1,31 @@
 import { Readable } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import PDFDocument from "pdfkit";
-import { type NumberView, toNumberView } from "../db/numbers.js";
+import { type NamedNumberRow, selectNumberNames } from "../db/number-names.js";
 import type { Scope } from "../db/scope.js";
-import {
-  type NumberFilters,
-  type NumberSort,
-  organizationNames,
-  selectMatching,
-  sortKeyText,
-} from "../db/search.js";
+import { type NumberFilters, type NumberSort, selectMatching, sortKeyText } from "../db/search.js";
 import type { Dependencies } from "../dependencies.js";
-import { exportFilename } from "./export-csv.js";
+import { DOWNLOAD_NAME } from "./export-csv.js";
 import type { Principal } from "./principal.js";
-import { parseSearch, type SearchQuery } from "./search.js";
+import { type DownloadQuery, parseSearch } from "./search.js";
 
 const BATCH_SIZE = 500;
 const MARGIN = 36;
 const ROW_HEIGHT = 13;
 const FONT_SIZE = 8;
+/** Seed 003's Phone Numbers columns, then where the number is and when its hold ends. */
 const COLUMNS = [
-  { title: "Number", width: 105 },
-  { title: "State", width: 110 },
-  { title: "Owner", width: 200 },
-  { title: "Expiry (UTC)", width: 100 },
-  { title: "Vendor", width: 125 },
-  { title: "Country", width: 45 },
-  { title: "SKU", width: 84 },
+  { title: "Number", width: 90 },
+  { title: "Used by", width: 90 },
+  { title: "Company", width: 135 },
+  { title: "Partner", width: 115 },
+  { title: "Provider", width: 80 },
+  { title: "Status", width: 100 },
+  { title: "Site", width: 85 },
+  { title: "Expiry (UTC)", width: 75 },
 ] as const;
 
-type Batch = { views: NumberView[]; last: { key: string | null; number: string } | undefined };
+type Batch = { rows: NamedNumberRow[]; last: { key: string | null; number: string } | undefined };
 
 async function fetchBatch(
   deps: Dependencies,
@@ -40,31 +36,50 @@ async function fetchBatch(
 ): Promise<Batch> {
   const rows = await selectMatching(deps.db, scope, filters, sort, after)
     .selectAll("numbers")
+    .select(selectNumberNames(scope))
     .select(sortKeyText(sort))
     .limit(BATCH_SIZE)
     .execute();
   const last = rows.at(-1);
   return {
-    views: rows.map(toNumberView),
+    rows,
     last: rows.length === BATCH_SIZE && last ? { key: last.sort_key, number: last.number } : undefined,
   };
 }
 
-const shortTime = (value: string | null) => (value ? `${value.slice(0, 16).replace("T", " ")}` : "");
+const shortTime = (value: Date | null) => (value ? value.toISOString().slice(0, 16).replace("T", " ") : "");
 
-function cells(view: NumberView, owners: Map<string, string>): string[] {
-  const state = view.pending ? `${view.state} (pending ${view.pending.action})` : view.state;
-  const owner = view.ownerId ? (owners.get(view.ownerId) ?? view.ownerId) : "";
-  const expiry = view.reservation?.expiresAt ?? view.lock?.expiresAt ?? view.cooldownUntil;
-  return [view.number, state, owner, shortTime(expiry), view.vendor, view.country, view.sku];
+function cells(row: NamedNumberRow): string[] {
+  const status = row.pending_action ? `${row.state} (pending ${row.pending_action})` : row.state;
+  const expiry =
+    (row.reservation_kind ? row.reservation_expires_at : null) ??
+    (row.state === "locked" ? row.lock_expires_at : null) ??
+    row.cooldown_until;
+  return [
+    row.number,
+    row.end_user_id ?? "",
+    row.owner_name ?? row.owner_id ?? "",
+    row.partner_name ?? row.partner_id ?? "",
+    row.vendor,
+    status,
+    row.site_name ?? row.site_id ?? "",
+    shortTime(expiry),
+  ];
 }
 
 /** Cuts a cell to its column, with an ellipsis, so every row is one line and pages stay even. */
 function fitToWidth(doc: PDFKit.PDFDocument, text: string, width: number): string {
   if (doc.widthOfString(text) <= width) return text;
-  let cut = text;
-  while (cut.length > 1 && doc.widthOfString(`${cut}…`) > width) cut = cut.slice(0, -1);
-  return `${cut}…`;
+  // The longest prefix that fits with its ellipsis, found by halving: a long cell (an end user's
+  // id can run to hundreds of characters) costs a few measurements, not one per character.
+  let fits = 1;
+  let tooLong = text.length;
+  while (tooLong - fits > 1) {
+    const middle = Math.floor((fits + tooLong) / 2);
+    if (doc.widthOfString(`${text.slice(0, middle)}…`) <= width) fits = middle;
+    else tooLong = middle;
+  }
+  return `${text.slice(0, fits)}…`;
 }
 
 /**
@@ -83,7 +98,7 @@ async function* renderPdf(
     size: "A4",
     layout: "landscape",
     margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: 20 },
-    info: { Title: "Numbers", Creator: "numbers" },
+    info: { Title: "Phone numbers", Creator: "numbers" },
   });
   const chunks: Buffer[] = [];
   doc.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -96,7 +111,7 @@ async function* renderPdf(
   const startPage = () => {
     if (pageNumber > 0) doc.addPage();
     pageNumber += 1;
-    doc.font("Helvetica-Bold").fontSize(13).text("Numbers", MARGIN, MARGIN, { lineBreak: false });
+    doc.font("Helvetica-Bold").fontSize(13).text("Phone numbers", MARGIN, MARGIN, { lineBreak: false });
     doc.font("Helvetica").fontSize(FONT_SIZE);
     doc.text(`Made ${made}`, MARGIN, MARGIN + 18, { lineBreak: false });
     doc.text(fitToWidth(doc, description, 770), MARGIN, MARGIN + 29, { lineBreak: false });
@@ -124,17 +139,12 @@ async function* renderPdf(
   };
 
   startPage();
-  if (first.views.length === 0) doc.text("No numbers match this search.", MARGIN, y + 4);
-  const owners = new Map<string, string>();
+  if (first.rows.length === 0) doc.text("No numbers match this search.", MARGIN, y + 4);
   let batch: Batch | undefined = first;
   while (batch) {
-    const unknown = [...new Set(batch.views.map((view) => view.ownerId))].filter(
-      (id): id is string => !!id && !owners.has(id),
-    );
-    for (const [id, name] of await organizationNames(deps.db, unknown)) owners.set(id, name);
-    for (const view of batch.views) {
+    for (const row of batch.rows) {
       if (y + ROW_HEIGHT > doc.page.height - 40) startPage();
-      drawRow(cells(view, owners));
+      drawRow(cells(row));
     }
     await nextTurn(); // pdfkit emits a finished page's bytes on a later turn
     if (chunks.length > 0) yield drain();
@@ -151,13 +161,13 @@ async function* renderPdf(
 export async function openNumbersPdf(
   deps: Dependencies,
   principal: Principal,
-  query: SearchQuery,
+  query: DownloadQuery,
   description: string,
 ): Promise<{ stream: Readable; filename: string }> {
   const search = parseSearch(query);
   const first = await fetchBatch(deps, principal.scope, search.filters, search.sort);
   return {
     stream: Readable.from(renderPdf(deps, principal, search, description, first), { objectMode: false }),
-    filename: exportFilename(deps.clock.now(), "pdf"),
+    filename: `${DOWNLOAD_NAME}.pdf`,
   };
 }

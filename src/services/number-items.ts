@@ -5,27 +5,42 @@ import type { Database, NewNumberRow } from "../db/tables.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
 import { CAPABILITIES } from "../lifecycle/states.js";
 
+/** The attributes of a number a caller sets, as added and as edited later (`PATCH`). */
+export const NUMBER_ATTRIBUTES = {
+  vendor: z.string().trim().min(1).max(200),
+  sku: z.string().trim().min(1).max(200),
+  capabilities: z.array(z.enum(CAPABILITIES)).max(3),
+  routing: z.string().max(500).nullish(),
+  golden: z.boolean(),
+  portedIn: z.boolean(),
+  visibleToDomain: z.string().max(253).nullish(),
+  siteId: z.uuid().nullish(),
+  rangeName: z.string().max(200).nullish(),
+  extension: z.string().max(20).nullish(),
+  mainNumber: z.boolean(),
+};
+
 /** One number to add, as the API and the CSV import take it (CONTRACT `POST /v1/numbers`). */
 export const numberItemSchema = z
   .object({
     number: z.string(),
-    vendor: z.string().trim().min(1).max(200),
+    vendor: NUMBER_ATTRIBUTES.vendor,
     country: z
       .string()
       .trim()
       .transform((value) => value.toUpperCase())
       .pipe(z.string().regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 country code")),
-    sku: z.string().trim().min(1).max(200),
-    capabilities: z.array(z.enum(CAPABILITIES)).max(3).default(["voice"]),
-    routing: z.string().max(500).nullish(),
-    golden: z.boolean().default(false),
-    portedIn: z.boolean().default(false),
-    visibleToDomain: z.string().max(253).nullish(),
+    sku: NUMBER_ATTRIBUTES.sku,
+    capabilities: NUMBER_ATTRIBUTES.capabilities.default(["voice"]),
+    routing: NUMBER_ATTRIBUTES.routing,
+    golden: NUMBER_ATTRIBUTES.golden.default(false),
+    portedIn: NUMBER_ATTRIBUTES.portedIn.default(false),
+    visibleToDomain: NUMBER_ATTRIBUTES.visibleToDomain,
     partnerId: z.uuid().nullish(),
-    siteId: z.uuid().nullish(),
-    rangeName: z.string().max(200).nullish(),
-    extension: z.string().max(20).nullish(),
-    mainNumber: z.boolean().default(false),
+    siteId: NUMBER_ATTRIBUTES.siteId,
+    rangeName: NUMBER_ATTRIBUTES.rangeName,
+    extension: NUMBER_ATTRIBUTES.extension,
+    mainNumber: NUMBER_ATTRIBUTES.mainNumber.default(false),
     state: z.enum(["available", "locked"]).default("available"),
     lockExpiresAt: z.iso.datetime({ offset: true }).nullish(),
     remark: z.string().max(2000).nullish(),

@@ -1,6 +1,7 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
 import { sql, type Transaction } from "kysely";
-import { lockNumber, toNumberView } from "../db/numbers.js";
+import { findNumberWithNames } from "../db/number-names.js";
+import { lockNumber } from "../db/numbers.js";
 import type { Database, NumberUpdate } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
@@ -64,18 +65,18 @@ async function changeInService(
         "invalid_state",
         `Cannot change the ${what} of a number that is ${current.state}; it must be assigned (active).`,
       );
-    return write(trx, number, update, now);
+    await write(trx, number, update, now);
+    return findNumberWithNames(trx, number, principal.scope);
   });
-  return toNumberView(row);
+  return row!;
 }
 
-function write(trx: Transaction<Database>, number: string, update: NumberUpdate, now: Date) {
-  return trx
+async function write(trx: Transaction<Database>, number: string, update: NumberUpdate, now: Date) {
+  await trx
     .updateTable("numbers")
     .set({ ...update, updated_at: now, version: sql<number>`version + 1` })
     .where("number", "=", number)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    .execute();
 }
 
 export async function updateSettings(

@@ -1,11 +1,5 @@
-import {
-  existingNumbers,
-  findNumber,
-  historySnapshot,
-  insertNumbers,
-  toNumberView,
-  toSnapshot,
-} from "../db/numbers.js";
+import { findNumbersWithNames, findNumberWithNames } from "../db/number-names.js";
+import { existingNumbers, findNumber, historySnapshot, insertNumbers, toSnapshot } from "../db/numbers.js";
 import { listHistory } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
@@ -102,7 +96,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
 
   const now = deps.clock.now();
   try {
-    const rows = await deps.db.transaction().execute(async (trx) => {
+    await deps.db.transaction().execute(async (trx) => {
       const inserted = await insertNumbers(
         trx,
         accepted.map(({ item }) => toNumberRow(item, now)),
@@ -122,10 +116,12 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
           })),
         )
         .execute();
-      return inserted;
     });
-    const order = new Map(accepted.map(({ item }, position) => [item.number, position]));
-    return rows.sort((a, b) => order.get(a.number)! - order.get(b.number)!).map(toNumberView);
+    return await findNumbersWithNames(
+      deps.db,
+      accepted.map(({ item }) => item.number),
+      principal.scope,
+    );
   } catch (error) {
     // Another request added one of them between our check and our insert.
     if ((error as { code?: string }).code === "23505")
@@ -166,12 +162,12 @@ async function checkPartners(
 }
 
 export async function getNumber(deps: Dependencies, principal: Principal, number: string) {
-  const row = await findNumber(deps.db, number, principal.scope);
+  const row = await findNumberWithNames(deps.db, number, principal.scope);
   if (!row) throw notFound(`Number ${number}`);
-  return toNumberView(row);
+  return row;
 }
 
 export async function getHistory(deps: Dependencies, principal: Principal, number: string) {
-  await getNumber(deps, principal, number);
+  if (!(await findNumber(deps.db, number, principal.scope))) throw notFound(`Number ${number}`);
   return listHistory(deps.db, number);
 }

@@ -1,16 +1,20 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import {
   findOrganization,
+  findOrganizationInScope,
   insertApiKey,
   insertOrganization,
+  listOrganizations,
   type Organization,
   type OrganizationFields,
   revokeApiKey,
   updateOrganization,
 } from "../db/organizations.js";
+import type { Scope } from "../db/scope.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import type { Role } from "../lifecycle/states.js";
+import { containsPattern, decodeNameCursor, namePage } from "./list-cursor.js";
 import type { Principal } from "./principal.js";
 
 type Db = Dependencies["db"];
@@ -31,15 +35,62 @@ async function checkPartnerLink(db: Db, fields: Partial<OrganizationFields>, cur
     throw new AppError("unknown_organization", `No partner organisation has the id ${partnerId}.`);
 }
 
-export async function createOrganization(deps: Dependencies, fields: OrganizationFields) {
+/**
+ * Creates an organisation. The platform creates any; a partner creates customers of its own
+ * (their `partnerId` is set to it), so its support desk can take on a customer without waiting
+ * for the platform.
+ */
+export async function createOrganization(
+  deps: Dependencies,
+  principal: Principal,
+  fields: OrganizationFields,
+) {
+  if (principal.role === "partner_admin" && principal.scope.kind === "partner") {
+    const partnerId = principal.scope.partnerId;
+    if (fields.kind !== "customer")
+      throw new AppError("forbidden", "A partner may create customers only, not partners.");
+    if (fields.partnerId && fields.partnerId !== partnerId)
+      throw new AppError("forbidden", "A partner may create customers of its own only.");
+    fields = { ...fields, partnerId };
+  } else if (principal.role !== "platform_admin")
+    throw new AppError("forbidden", `A ${principal.role} key may not create organisations.`);
   await checkPartnerLink(deps.db, fields);
   return insertOrganization(deps.db, randomUUID(), fields, deps.clock.now());
 }
 
-export async function getOrganization(deps: Dependencies, id: string) {
-  const organization = await findOrganization(deps.db, id);
+/** One organisation, if the key's scope lists it (404 otherwise, as for anything out of scope). */
+export async function getOrganization(deps: Dependencies, id: string, scope: Scope = { kind: "all" }) {
+  const organization = await findOrganizationInScope(deps.db, id, scope);
   if (!organization) throw notFound(`Organisation ${id}`);
   return organization;
+}
+
+export interface OrganizationQuery {
+  kind?: Organization["kind"];
+  partnerId?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** `GET /v1/organizations`: the scope's organisations by name, a keyset page at a time. */
+export async function listVisibleOrganizations(
+  deps: Dependencies,
+  principal: Principal,
+  query: OrganizationQuery,
+) {
+  const rows = await listOrganizations(
+    deps.db,
+    principal.scope,
+    {
+      kind: query.kind,
+      partnerId: query.partnerId,
+      namePattern: query.q ? containsPattern(query.q) : undefined,
+    },
+    query.cursor ? decodeNameCursor(query.cursor) : undefined,
+    query.limit + 1,
+  );
+  return namePage(rows, query.limit);
 }
 
 export async function changeOrganization(

@@ -1,6 +1,7 @@
 import type { Scope } from "../db/scope.js";
 import { AppError } from "../error-codes.js";
-import { type Action, REQUEST_ACTIONS, type RequestAction, type Role } from "../lifecycle/states.js";
+import { mayRequest as roleMayRequest } from "../lifecycle/allowed-actions.js";
+import type { Action, Role } from "../lifecycle/states.js";
 
 /** Who is asking: an API key with its role, organisation and the numbers it may see. */
 export interface Principal {
@@ -12,28 +13,9 @@ export interface Principal {
   actor: string;
 }
 
-/** The operations team's own actions (seed 004); partners may request every other one. */
-const PLATFORM_ONLY_ACTIONS: readonly Action[] = ["lock", "unlock", "delete", "recover"];
-const CUSTOMER_ACTIONS: readonly Action[] = [
-  "release",
-  "activate",
-  "deactivate",
-  "assign_user",
-  "unassign_user",
-];
-
-/** Lock, unlock, delete and recover belong to the platform's operations team. */
+/** Role rules live with the life-cycle, so `allowedActions` and the API read one definition. */
 export function mayRequest(principal: Principal, action: Action): boolean {
-  switch (principal.role) {
-    case "platform_admin":
-      return true;
-    case "partner_admin":
-      return REQUEST_ACTIONS.includes(action as RequestAction) && !PLATFORM_ONLY_ACTIONS.includes(action);
-    case "customer_admin":
-      return CUSTOMER_ACTIONS.includes(action);
-    case "viewer":
-      return false;
-  }
+  return roleMayRequest(principal.role, action);
 }
 
 export function requirePlatformAdmin(principal: Principal): void {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { toNumberView } from "../db/numbers.js";
+import { selectNumberNames } from "../db/number-names.js";
 import {
   type NumberFilters,
   type NumberPattern,
@@ -10,6 +10,7 @@ import {
   sortKeyText,
 } from "../db/search.js";
 import type { Dependencies } from "../dependencies.js";
+import { normalizeNumber } from "../lifecycle/phone-number.js";
 import { CAPABILITIES, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
 import type { Principal } from "./principal.js";
 import { decodeCursor, encodeCursor } from "./search-cursor.js";
@@ -81,8 +82,42 @@ export const searchQuerySchema = z.strictObject({
 });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 
+/** Rows a person ticked for a download (seed 003): at most this many in one query string. */
+export const MAX_CHOSEN_NUMBERS = 1000;
+
+/**
+ * `numbers=+6561234567,+6561234568` (or the parameter repeated): E.164 with or without "+". Every
+ * malformed entry is named by its position; more than the maximum is refused as a whole.
+ */
+const chosenNumbers = z.union([z.string(), z.array(z.string())]).transform((raw, context) => {
+  const entries = (Array.isArray(raw) ? raw : [raw]).flatMap((value) => value.split(","));
+  if (entries.length > MAX_CHOSEN_NUMBERS) {
+    context.addIssue({
+      code: "custom",
+      message: `at most ${MAX_CHOSEN_NUMBERS.toLocaleString("en")} numbers; ${entries.length} were given`,
+    });
+    return z.NEVER;
+  }
+  const numbers = new Set<string>();
+  for (const [index, entry] of entries.entries()) {
+    const number = normalizeNumber(entry);
+    if (number) numbers.add(number);
+    else
+      context.addIssue({
+        code: "custom",
+        path: [index],
+        message: `"${entry}" is not an E.164 phone number`,
+      });
+  }
+  return [...numbers];
+});
+
+/** The downloads take the search's query and, besides, the rows a person chose. */
+export const downloadQuerySchema = searchQuerySchema.extend({ numbers: chosenNumbers.optional() });
+export type DownloadQuery = z.infer<typeof downloadQuerySchema>;
+
 /** Splits a validated query into what selects rows, how they are ordered, and the page. */
-export function parseSearch(query: SearchQuery) {
+export function parseSearch(query: SearchQuery | DownloadQuery) {
   const { limit, cursor, sort: sortText, ...filters } = query;
   const descending = sortText.startsWith("-");
   const sort: NumberSort = {
@@ -98,13 +133,14 @@ export async function searchNumbers(deps: Dependencies, principal: Principal, qu
   const after = cursor ? decodeCursor(cursor, sort, filters) : undefined;
   const rows = await selectMatching(deps.db, principal.scope, filters, sort, after)
     .selectAll("numbers")
+    .select(selectNumberNames(principal.scope))
     .select(sortKeyText(sort))
     .limit(limit + 1)
     .execute();
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    items: page.map(toNumberView),
+    items: page,
     nextCursor:
       rows.length > limit && last
         ? encodeCursor({ key: last.sort_key, number: last.number }, sort, filters)

@@ -1,19 +1,22 @@
 import { randomUUID } from "node:crypto";
+import {
+  deleteHuntGroupMember,
+  findMainNumberForwarding,
+  listHuntGroupMembers,
+  setMainNumberForwarding,
+} from "../db/hunt-groups.js";
 import { findOrganization } from "../db/organizations.js";
 import {
   countActiveNumbers,
-  findMainNumberForwarding,
   findSite,
   findVoiceServices,
   insertOccupier,
   insertSite,
   isAtSite,
   isOccupier,
-  listHuntGroupMembers,
   listOccupiers,
   lockEntitlement,
   type Site,
-  setMainNumberForwarding,
   setVoiceServices,
 } from "../db/sites.js";
 import type { Dependencies } from "../dependencies.js";
@@ -86,8 +89,6 @@ export async function createSite(
     throw new AppError("unknown_organization", `No partner organisation has the id ${input.operatorId}.`);
   return insertSite(deps.db, { id: randomUUID(), ...input, now: deps.clock.now() });
 }
-
-export const getSite = visibleSite;
 
 /**
  * Adds a customer as an occupier. A customer that belongs to a partner may only occupy that
@@ -174,6 +175,19 @@ async function entitlementView(deps: Dependencies, siteId: string, organizationI
 }
 
 /** The operator sets call handling for anyone at its site; an occupier's admin for itself. */
+async function callHandlingSite(
+  deps: Dependencies,
+  principal: Principal,
+  siteId: string,
+  organizationId: string,
+) {
+  const site = await visibleOrganizationAtSite(deps, principal, siteId, organizationId);
+  const ownAdmin = principal.role === "customer_admin" && principal.organizationId === organizationId;
+  if (!isOperatorAdmin(principal, site) && !ownAdmin)
+    throw new AppError("forbidden", `A ${principal.role} key may not change call handling here.`);
+  return site;
+}
+
 export async function setForwarding(
   deps: Dependencies,
   principal: Principal,
@@ -181,10 +195,7 @@ export async function setForwarding(
   organizationId: string,
   huntGroup: boolean,
 ) {
-  const site = await visibleOrganizationAtSite(deps, principal, siteId, organizationId);
-  const ownAdmin = principal.role === "customer_admin" && principal.organizationId === organizationId;
-  if (!isOperatorAdmin(principal, site) && !ownAdmin)
-    throw new AppError("forbidden", `A ${principal.role} key may not change call handling here.`);
+  const site = await callHandlingSite(deps, principal, siteId, organizationId);
   await setMainNumberForwarding(deps.db, site.id, organizationId, huntGroup, deps.clock.now());
   return { siteId: site.id, organizationId, huntGroup };
 }
@@ -202,4 +213,20 @@ export async function getHuntGroup(
     huntGroup: await findMainNumberForwarding(deps.db, siteId, organizationId),
     members: await listHuntGroupMembers(deps.db, siteId, organizationId),
   };
+}
+
+/**
+ * Takes a number out of the organisation's in-space hunt group by hand (seed 001: "if you want to
+ * remove it"). It stays active; only a later activation would add it again.
+ */
+export async function removeHuntGroupMember(
+  deps: Dependencies,
+  principal: Principal,
+  siteId: string,
+  organizationId: string,
+  number: string,
+) {
+  const site = await callHandlingSite(deps, principal, siteId, organizationId);
+  if (!(await deleteHuntGroupMember(deps.db, site.id, organizationId, number)))
+    throw notFound(`Number ${number} in the hunt group of organisation ${organizationId} at site ${siteId}`);
 }

@@ -10,6 +10,7 @@ export interface StoredRequest {
   until?: string | null;
   reason?: DeleteReason | null;
   endUserId?: string | null;
+  permanent?: boolean | null;
 }
 
 export const fromStored = (stored: StoredRequest): TransitionRequest => ({

@@ -31,6 +31,7 @@ export interface TransitionInput {
   until?: Date;
   reason?: DeleteReason;
   endUserId?: string;
+  permanent?: boolean;
 }
 
 export interface AcceptedTransition {
@@ -49,6 +50,8 @@ const toStored = (input: TransitionInput): StoredRequest => ({
   until: input.until ? input.until.toISOString() : null,
   reason: input.reason ?? null,
   endUserId: input.endUserId ?? null,
+  // Only when set, so the idempotency hash of a request without it stays what it was.
+  ...(input.permanent ? { permanent: true } : {}),
 });
 
 /**

@@ -40,7 +40,8 @@ const OBJECT_FIELDS = ["pending", "reservation", "lock"];
 function flatten(value: Record<string, unknown>, prefix = ""): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, field] of Object.entries(value)) {
-    if (name === "settings" || name === "pinIsDefault") continue;
+    // Call configuration and the key's allowed actions are not part of the inventory's record.
+    if (name === "settings" || name === "pinIsDefault" || name === "allowedActions") continue;
     if (field === null && OBJECT_FIELDS.includes(name)) continue;
     if (field && typeof field === "object" && !Array.isArray(field))
       Object.assign(flat, flatten(field as Record<string, unknown>, `${prefix}${name}.`));
@@ -55,9 +56,7 @@ describe("CSV export", () => {
     const response = await call(t.app, "GET", "/v1/numbers.csv");
     expect(response.status, response.text).toBe(200);
     expect(response.headers["content-type"]).toBe("text/csv; charset=utf-8");
-    expect(response.headers["content-disposition"]).toBe(
-      'attachment; filename="numbers-20260301T090000Z.csv"',
-    );
+    expect(response.headers["content-disposition"]).toBe('attachment; filename="PhoneNumbers.csv"');
     const records = parse(response.text, { columns: true }) as Record<string, string>[];
     const json = (await call(t.app, "GET", "/v1/numbers")).body.items as Record<string, unknown>[];
     expect(records.map((record) => record.number)).toEqual(json.map((item) => item.number));
@@ -190,12 +189,12 @@ describe("PDF export", () => {
     });
     expect(response.statusCode, response.body).toBe(200);
     expect(response.headers["content-type"]).toBe("application/pdf");
-    expect(response.headers["content-disposition"]).toBe(
-      'attachment; filename="numbers-20260301T090000Z.pdf"',
-    );
+    expect(response.headers["content-disposition"]).toBe('attachment; filename="PhoneNumbers.pdf"');
     expect(response.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
     const text = pdfText(response.rawPayload);
-    expect(text).toEqual(expect.arrayContaining(["Numbers", "Page 1", "Made 2026-03-01T09:00:00.000Z"]));
+    expect(text).toEqual(
+      expect.arrayContaining(["Phone numbers", "Page 1", "Made 2026-03-01T09:00:00.000Z"]),
+    );
     expect(text.some((line) => line.includes("q=+6570*"))).toBe(true);
     expect(text).toEqual(expect.arrayContaining(["+6570000001", "+6570000004", "locked", "bt"]));
     const numbers = text.filter((line) => /^\+\d+$/.test(line));

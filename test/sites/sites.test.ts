@@ -29,6 +29,10 @@ describe("sites and occupiers", () => {
       id: world.siteId,
       name: "Harbour Tower",
       operatorId: world.operator.id,
+      operatorName: world.operator.name,
+      occupiers: [world.occupierA, world.occupierB]
+        .map(({ id, name }) => ({ id, name }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
       createdAt: "2026-03-01T09:00:00.000Z",
     });
     expect((await call(t.app, "GET", `/v1/sites/${randomUUID()}`)).status).toBe(404);

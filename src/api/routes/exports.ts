@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
 import { openNumbersCsv } from "../../services/export-csv.js";
 import { openNumbersPdf } from "../../services/export-pdf.js";
-import { searchQuerySchema } from "../../services/search.js";
+import { downloadQuerySchema } from "../../services/search.js";
 import type { App } from "../app.js";
 import { errorResponses } from "../schemas.js";
 
@@ -12,7 +12,11 @@ const tags = ["numbers"];
 /** The filters as the caller wrote them, for the PDF's header ("state=available, q=+65"). */
 function describeQuery(url: string): string {
   const params = new URLSearchParams(url.split("?")[1] ?? "");
-  const shown = [...params].filter(([name]) => name !== "limit" && name !== "cursor" && name !== "sort");
+  const shown = [...params].filter(
+    ([name]) => name !== "limit" && name !== "cursor" && name !== "sort" && name !== "numbers",
+  );
+  const chosen = params.getAll("numbers").flatMap((value) => value.split(",")).length;
+  if (chosen > 0) shown.push(["numbers", `${chosen} chosen`]);
   const filters = shown.length > 0 ? shown.map(([name, value]) => `${name}=${value}`).join(", ") : "none";
   return `Filters: ${filters}   Sort: ${params.get("sort") ?? "number"}`;
 }
@@ -32,7 +36,9 @@ export async function exportRoutes(app: App, deps: Dependencies) {
       schema: {
         tags,
         summary: "Download the numbers a search selects as CSV (streamed; header row = JSON field names)",
-        querystring: searchQuerySchema,
+        description:
+          "`numbers=` (up to 1,000, comma-separated) downloads only those rows, ANDed with the other filters. Offered as PhoneNumbers.csv.",
+        querystring: downloadQuerySchema,
         produces: ["text/csv"],
         response: { 200: z.string().describe("CSV, RFC 4180"), ...errorResponses },
       },
@@ -49,7 +55,9 @@ export async function exportRoutes(app: App, deps: Dependencies) {
       schema: {
         tags,
         summary: "Download the numbers a search selects as a PDF table (streamed)",
-        querystring: searchQuerySchema,
+        description:
+          "Columns Number, Used by, Company, Partner, Provider, Status, Site, Expiry. `numbers=` as for the CSV. Offered as PhoneNumbers.pdf.",
+        querystring: downloadQuerySchema,
         produces: ["application/pdf"],
         response: { 200: z.string().describe("PDF"), ...errorResponses },
       },

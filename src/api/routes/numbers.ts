@@ -1,8 +1,11 @@
 import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
+import { countNumbers } from "../../services/number-counts.js";
+import { editNumber, numberEditSchema } from "../../services/number-edits.js";
 import { addNumbers, getHistory, getNumber, parsePathNumber } from "../../services/numbers.js";
 import { searchNumbers, searchQuerySchema } from "../../services/search.js";
 import type { App } from "../app.js";
+import { numberView, numberViews } from "../number-view.js";
 import { errorResponses, numberParams, numberSchema, snapshotSchema } from "../schemas.js";
 
 const tags = ["numbers"];
@@ -21,6 +24,19 @@ const historySchema = z.object({
   ),
 });
 
+const countsSchema = z.object({
+  total: z.number().int(),
+  pending: z.number().int(),
+  byState: z.object({
+    available: z.number().int(),
+    reserved: z.number().int(),
+    locked: z.number().int(),
+    assigned: z.number().int(),
+    cooldown: z.number().int(),
+    deleted: z.number().int(),
+  }),
+});
+
 export async function numberRoutes(app: App, deps: Dependencies) {
   app.post(
     "/v1/numbers",
@@ -33,8 +49,8 @@ export async function numberRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request, reply) => {
-      const numbers = await addNumbers(deps, request.principal, request.body.numbers);
-      return reply.code(201).send({ numbers });
+      const rows = await addNumbers(deps, request.principal, request.body.numbers);
+      return reply.code(201).send({ numbers: rows.map(numberViews(request.principal, deps.clock.now())) });
     },
   );
 
@@ -51,13 +67,59 @@ export async function numberRoutes(app: App, deps: Dependencies) {
         },
       },
     },
-    async (request) => searchNumbers(deps, request.principal, request.query),
+    async (request) => {
+      const page = await searchNumbers(deps, request.principal, request.query);
+      return {
+        items: page.items.map(numberViews(request.principal, deps.clock.now())),
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
+
+  app.get(
+    "/v1/numbers/counts",
+    {
+      schema: {
+        tags,
+        summary: "Count the numbers the filters of GET /v1/numbers select, by state, in the key's scope",
+        description: "`limit`, `cursor` and `sort` are accepted and ignored, as on the downloads.",
+        querystring: searchQuerySchema,
+        response: { 200: countsSchema, ...errorResponses },
+      },
+    },
+    async (request) => countNumbers(deps, request.principal, request.query),
   );
 
   app.get(
     "/v1/numbers/:number",
     { schema: { tags, params: numberParams, response: { 200: numberSchema, ...errorResponses } } },
-    async (request) => getNumber(deps, request.principal, parsePathNumber(request.params.number)),
+    async (request) =>
+      numberView(
+        await getNumber(deps, request.principal, parsePathNumber(request.params.number)),
+        request.principal,
+        deps.clock.now(),
+      ),
+  );
+
+  app.patch(
+    "/v1/numbers/:number",
+    {
+      schema: {
+        tags,
+        summary: "Correct a number's attributes (platform_admin; a partner_admin for its own inventory)",
+        description:
+          "One history entry (`edit`) with the changed fields before and after. `siteId` and `mainNumber` change only while the number is available; 409 update_in_progress while a transition is pending.",
+        params: numberParams,
+        body: numberEditSchema,
+        response: { 200: numberSchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      numberView(
+        await editNumber(deps, request.principal, parsePathNumber(request.params.number), request.body),
+        request.principal,
+        deps.clock.now(),
+      ),
   );
 
   app.get(

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
+import { AppError } from "../../error-codes.js";
 import { ORGANIZATION_KINDS } from "../../lifecycle/states.js";
-import { changeOrganization, createOrganization, getOrganization } from "../../services/organizations.js";
+import {
+  changeOrganization,
+  createOrganization,
+  getOrganization,
+  listVisibleOrganizations,
+} from "../../services/organizations.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams } from "../schemas.js";
 
@@ -27,18 +33,37 @@ const organizationSchema = z.object({
   updatedAt: z.string(),
 });
 
+const listQuery = z.strictObject({
+  kind: z.enum(ORGANIZATION_KINDS).optional(),
+  partnerId: z.uuid().optional(),
+  q: z.string().trim().min(1).max(200).optional().describe("part of the name, any case"),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(2000).optional(),
+});
+
 const tags = ["organizations"];
+
+/** Only these roles get as far as the body check; the rest are refused first. */
+const creators = new Set(["platform_admin", "partner_admin"]);
 
 export async function organizationRoutes(app: App, deps: Dependencies) {
   app.post(
     "/v1/organizations",
     {
-      config: { platformOnly: true },
-      schema: { tags, body: organizationBody, response: { 201: organizationSchema, ...errorResponses } },
+      onRequest: async (request) => {
+        if (!creators.has(request.principal.role))
+          throw new AppError("forbidden", `A ${request.principal.role} key may not create organisations.`);
+      },
+      schema: {
+        tags,
+        summary: "Create an organisation (platform_admin; a partner_admin creates customers of its own)",
+        body: organizationBody,
+        response: { 201: organizationSchema, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const body = request.body;
-      const organization = await createOrganization(deps, {
+      const organization = await createOrganization(deps, request.principal, {
         ...body,
         supportEmail: body.supportEmail ?? null,
         partnerId: body.partnerId ?? null,
@@ -48,14 +73,34 @@ export async function organizationRoutes(app: App, deps: Dependencies) {
   );
 
   app.get(
+    "/v1/organizations",
+    {
+      schema: {
+        tags,
+        summary: "List the organisations in the key's scope, by name",
+        description:
+          "The platform sees all; a partner key itself and its customers; a customer key only itself. `q` matches names anywhere, in any case.",
+        querystring: listQuery,
+        response: {
+          200: z.object({ items: z.array(organizationSchema), nextCursor: z.string().nullable() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => listVisibleOrganizations(deps, request.principal, request.query),
+  );
+
+  app.get(
     "/v1/organizations/:id",
     {
-      config: { platformOnly: true },
-      schema: { tags, params: idParams, response: { 200: organizationSchema, ...errorResponses } },
+      schema: {
+        tags,
+        summary: "One organisation in the key's scope (404 outside it)",
+        params: idParams,
+        response: { 200: organizationSchema, ...errorResponses },
+      },
     },
-    async (request) => {
-      return getOrganization(deps, request.params.id);
-    },
+    async (request) => getOrganization(deps, request.params.id, request.principal.scope),
   );
 
   app.patch(

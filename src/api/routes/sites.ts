@@ -2,17 +2,19 @@ import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
 import { setPin, updateSettings } from "../../services/number-settings.js";
 import { parsePathNumber } from "../../services/numbers.js";
+import { getSiteSummary, listVisibleSites } from "../../services/site-lists.js";
 import {
   addOccupier,
   createSite,
   getEntitlement,
   getHuntGroup,
   getOccupiers,
-  getSite,
+  removeHuntGroupMember,
   setEntitlement,
   setForwarding,
 } from "../../services/sites.js";
 import type { App } from "../app.js";
+import { numberView } from "../number-view.js";
 import { errorResponses, idParams, numberParams, numberSchema } from "../schemas.js";
 
 const tags = ["sites"];
@@ -22,6 +24,22 @@ const siteSchema = z.object({
   name: z.string(),
   operatorId: z.string(),
   createdAt: z.string(),
+});
+const siteSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  operatorId: z.string(),
+  operatorName: z.string(),
+  occupiers: z
+    .array(z.object({ id: z.string(), name: z.string() }))
+    .describe("by name; a customer key sees only itself"),
+  createdAt: z.string(),
+});
+const siteListQuery = z.strictObject({
+  q: z.string().trim().min(1).max(200).optional().describe("part of the site's name, any case"),
+  operatorId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(2000).optional(),
 });
 const occupierSchema = z.object({
   siteId: z.string(),
@@ -61,9 +79,27 @@ export async function siteRoutes(app: App, deps: Dependencies) {
   );
 
   app.get(
+    "/v1/sites",
+    {
+      schema: {
+        tags,
+        summary: "List the sites in the key's scope, by name",
+        description:
+          "The platform sees all sites; a partner key the sites it operates; a customer key the sites it occupies.",
+        querystring: siteListQuery,
+        response: {
+          200: z.object({ items: z.array(siteSummarySchema), nextCursor: z.string().nullable() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => listVisibleSites(deps, request.principal, request.query),
+  );
+
+  app.get(
     "/v1/sites/:id",
-    { schema: { tags, params: idParams, response: { 200: siteSchema, ...errorResponses } } },
-    async (request) => getSite(deps, request.principal, request.params.id),
+    { schema: { tags, params: idParams, response: { 200: siteSummarySchema, ...errorResponses } } },
+    async (request) => getSiteSummary(deps, request.principal, request.params.id),
   );
 
   app.post(
@@ -158,6 +194,23 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       getHuntGroup(deps, request.principal, request.params.id, request.params.organizationId),
   );
 
+  app.delete(
+    "/v1/sites/:id/hunt-groups/:organizationId/members/:number",
+    {
+      schema: {
+        tags,
+        summary: "Take a number out of the organisation's in-space hunt group by hand",
+        params: organizationParams.extend({ number: numberParams.shape.number }),
+        response: { 204: z.null().describe("removed"), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { id, organizationId, number } = request.params;
+      await removeHuntGroupMember(deps, request.principal, id, organizationId, parsePathNumber(number));
+      return reply.code(204).send(null);
+    },
+  );
+
   app.put(
     "/v1/numbers/:number/settings",
     {
@@ -170,7 +223,11 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) =>
-      updateSettings(deps, request.principal, parsePathNumber(request.params.number), request.body),
+      numberView(
+        await updateSettings(deps, request.principal, parsePathNumber(request.params.number), request.body),
+        request.principal,
+        deps.clock.now(),
+      ),
   );
 
   app.post(
@@ -185,6 +242,10 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) =>
-      setPin(deps, request.principal, parsePathNumber(request.params.number), request.body.pin),
+      numberView(
+        await setPin(deps, request.principal, parsePathNumber(request.params.number), request.body.pin),
+        request.principal,
+        deps.clock.now(),
+      ),
   );
 }

@@ -16,15 +16,29 @@ import { errorResponses, idParams, numberParams, time, transitionSchema } from "
 
 const tags = ["transitions"];
 
-const transitionBody = z.object({
-  action: z.enum(REQUEST_ACTIONS),
-  remark: z.string().max(2000).optional(),
-  ownerId: z.uuid().optional(),
-  subscriptionId: z.string().trim().min(1).max(200).optional(),
-  until: time.optional(),
-  reason: z.enum(DELETE_REASONS).optional(),
-  endUserId: z.string().trim().min(1).max(200).optional(),
-});
+const transitionBody = z
+  .object({
+    action: z.enum(REQUEST_ACTIONS),
+    remark: z.string().max(2000).optional(),
+    ownerId: z.uuid().optional(),
+    subscriptionId: z.string().trim().min(1).max(200).optional(),
+    until: time.optional(),
+    reason: z.enum(DELETE_REASONS).optional(),
+    endUserId: z.string().trim().min(1).max(200).optional(),
+    permanent: z.boolean().optional().describe("lock only: no expiry (platform_admin)"),
+  })
+  .superRefine((body, context) => {
+    if (body.permanent === undefined) return;
+    if (body.action !== "lock")
+      context.addIssue({ code: "custom", path: ["permanent"], message: "applies only to the lock action" });
+    else if (body.permanent && body.until)
+      for (const field of ["permanent", "until"])
+        context.addIssue({
+          code: "custom",
+          path: [field],
+          message: "a permanent lock has no expiry; send permanent or until, not both",
+        });
+  });
 
 const acceptedSchema = z.object({
   id: z.string(),

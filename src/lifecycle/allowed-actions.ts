@@ -1,0 +1,72 @@
+import { decide } from "./decide.js";
+import type { DecisionContext, NumberSnapshot, TransitionRequest } from "./number-state.js";
+import { type Action, REQUEST_ACTIONS, type RequestAction, type Role } from "./states.js";
+
+/** The operations team's own actions (seed 004); partners may request every other one. */
+const PLATFORM_ONLY_ACTIONS: readonly Action[] = ["lock", "unlock", "delete", "recover"];
+/** What a customer's admin does with the numbers it holds (seed 003: release, use, assign to users). */
+const CUSTOMER_ACTIONS: readonly Action[] = [
+  "release",
+  "activate",
+  "deactivate",
+  "assign_user",
+  "unassign_user",
+];
+
+/** Whether a key of this role may request `action` at all, whatever the number. */
+export function mayRequest(role: Role, action: Action): boolean {
+  switch (role) {
+    case "platform_admin":
+      return true;
+    case "partner_admin":
+      return REQUEST_ACTIONS.includes(action as RequestAction) && !PLATFORM_ONLY_ACTIONS.includes(action);
+    case "customer_admin":
+      return CUSTOMER_ACTIONS.includes(action);
+    case "viewer":
+      return false;
+  }
+}
+
+/** An expiry later than any a reservation can have: extending to it is never "not later". */
+const LATEST = new Date(8_640_000_000_000_000);
+/** Stands for the organisation a person would pick; whether it exists is a fact about other rows. */
+const SOME_OWNER = "00000000-0000-4000-8000-000000000000";
+
+/**
+ * The request a person would send after filling in every field the action asks for: a remark,
+ * an owner, a subscription, a later expiry, a reason, an end user. What is left to refuse it is
+ * then the number itself.
+ */
+function completedRequest(number: NumberSnapshot, action: RequestAction): TransitionRequest {
+  return {
+    action,
+    remark: "filled in",
+    ownerId: number.ownerId ?? SOME_OWNER,
+    subscriptionId: "filled in",
+    // A lock without `until` takes the default period; any other action is given the latest expiry.
+    until: action === "lock" ? null : LATEST,
+    reason: "faulty",
+    endUserId: "filled in",
+  };
+}
+
+/**
+ * The actions a key of `role` may request for `number` now (the number JSON's `allowedActions`).
+ * Decided by the same `decide()` and rule table the API and the worker use, with what other rows
+ * would say left open: the owner is taken to exist and the site to have room, so an action listed
+ * here can still be rejected for `no_entitlement`, `main_number_taken`, `not_at_site` or
+ * `unknown_organization`, and an action not listed is always refused. Nothing while a transition
+ * is pending, nothing for a viewer.
+ */
+export function allowedActions(
+  number: NumberSnapshot,
+  pending: boolean,
+  role: Role,
+  now: Date,
+): RequestAction[] {
+  if (pending) return [];
+  const openContext: DecisionContext = { now, cooldownDays: 0, lockPeriodDays: 1 };
+  return REQUEST_ACTIONS.filter(
+    (action) => mayRequest(role, action) && decide(number, completedRequest(number, action), openContext).ok,
+  );
+}

@@ -1,0 +1,31 @@
+import { listSites } from "../db/site-lists.js";
+import type { Dependencies } from "../dependencies.js";
+import { notFound } from "../error-codes.js";
+import { containsPattern, decodeNameCursor, namePage } from "./list-cursor.js";
+import type { Principal } from "./principal.js";
+
+export interface SiteQuery {
+  q?: string;
+  operatorId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** `GET /v1/sites`: the sites in the key's scope by name, with operator and occupier names. */
+export async function listVisibleSites(deps: Dependencies, principal: Principal, query: SiteQuery) {
+  const rows = await listSites(
+    deps.db,
+    principal.scope,
+    { operatorId: query.operatorId, namePattern: query.q ? containsPattern(query.q) : undefined },
+    query.cursor ? decodeNameCursor(query.cursor) : undefined,
+    query.limit + 1,
+  );
+  return namePage(rows, query.limit);
+}
+
+/** `GET /v1/sites/{id}`: the same summary as the list, 404 outside the key's scope. */
+export async function getSiteSummary(deps: Dependencies, principal: Principal, id: string) {
+  const [site] = await listSites(deps.db, principal.scope, { id }, undefined, 1);
+  if (!site) throw notFound(`Site ${id}`);
+  return site;
+}
