@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addNumbers, createKey, createOrganization, freshNumber, transition } from "../support/api.js";
+import { applied } from "../sites/site-world.js";
+import { addNumbers, createKey, createOrganization, freshNumber } from "../support/api.js";
 import { type ConsoleWorld, expectText, rowOf, startConsoleWorld } from "./world.js";
 
 let world: ConsoleWorld;
@@ -22,8 +23,8 @@ beforeAll(async () => {
     Array.from({ length: 3 }, () => ({ number: freshNumber("+6568"), partnerId, vendor }));
   numbersA = (await addNumbers(app, numbers(partnerA.id, "singtel"))).map((item) => item.number);
   numbersB = (await addNumbers(app, numbers(partnerB.id, "starhub"))).map((item) => item.number);
-  await transition(app, numbersA[0]!, { action: "reserve", ownerId: customer.id, remark: "for the cafe" });
-  await transition(app, numbersA[0]!, { action: "assign", subscriptionId: "sub-cafe-1" });
+  await applied(app, numbersA[0]!, { action: "reserve", ownerId: customer.id, remark: "for the cafe" });
+  await applied(app, numbersA[0]!, { action: "assign", subscriptionId: "sub-cafe-1" });
 });
 afterAll(async () => world?.close());
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applied } from "../sites/site-world.js";
 import { addNumbers, call, createKey, createOrganization, freshNumber, getNumber } from "../support/api.js";
 import { type ConsoleWorld, expectText, rowOf, startConsoleWorld } from "./world.js";
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
   numbers = (
     await addNumbers(
       app,
-      ["201", "202", "203"].map((extension) => ({
+      ["201", "202", "203", "204", "205", "206"].map((extension) => ({
         number: freshNumber("+65631"),
         siteId,
         extension,
@@ -54,9 +55,19 @@ describe("Site Telephony", () => {
     await expectText(row, "reserved");
     expect(await row.getByRole("button", { name: "Deallocate" }).count()).toBe(1);
 
-    // Without a voice service the worker refuses the activation, in the API's words.
+    // Without a voice service the activation is refused, in the API's words.
+    const refusal = await call(
+      world.t.app,
+      "POST",
+      `/v1/numbers/${encodeURIComponent(numbers[0]!)}/transitions`,
+      {
+        key: operatorKey,
+        body: { action: "activate" },
+      },
+    );
+    expect(refusal.status).toBe(422);
     await row.getByRole("button", { name: "Activate" }).click();
-    await expectText(page.getByRole("alert"), "was rejected");
+    await expectText(page.getByRole("alert"), refusal.body.error.message);
     expect((await getNumber(world.t.app, numbers[0]!)).body.state).toBe("reserved");
 
     const entitled = await call(world.t.app, "PUT", `/v1/sites/${siteId}/entitlements/${tenant.id}`, {
@@ -77,26 +88,32 @@ describe("Site Telephony", () => {
 
   it("filters by allocation, occupier, status and range", async () => {
     const { app } = world.t;
-    await call(app, "POST", `/v1/numbers/${encodeURIComponent(numbers[1]!)}/transitions`, {
-      body: { action: "allocate", ownerId: operator.id },
-    });
+    const [toOperator, toTenant, unallocated] = [numbers[3]!, numbers[4]!, numbers[5]!];
+    await applied(app, toOperator, { action: "allocate", ownerId: operator.id });
+    await applied(app, toTenant, { action: "allocate", ownerId: tenant.id });
     const { page, problems } = await world.visit(`/console/sites/${siteId}`, operatorKey);
-    await expectText(rowOf(page, numbers[1]!), "Operator");
+    await expectText(rowOf(page, toOperator), "Operator");
 
     await page.getByLabel("Allocation").selectOption({ label: "Allocated to an occupier" });
     await page.getByLabel("Occupier").selectOption({ label: "Tenant Co" });
-    await rowOf(page, numbers[0]!).waitFor();
-    await expect.poll(() => rowOf(page, numbers[1]!).count()).toBe(0);
+    await rowOf(page, toTenant).waitFor();
+    await expect.poll(() => rowOf(page, toOperator).count()).toBe(0);
 
     await page.getByLabel("Allocation").selectOption({ label: "Unallocated" });
-    await rowOf(page, numbers[2]!).waitFor();
-    await expect.poll(() => rowOf(page, numbers[0]!).count()).toBe(0);
+    await rowOf(page, unallocated).waitFor();
+    await expect.poll(() => rowOf(page, toTenant).count()).toBe(0);
 
     await page.getByLabel("Allocation").selectOption({ label: "All allocations" });
-    await page.getByLabel("Status").selectOption({ label: "assigned" });
-    await rowOf(page, numbers[0]!).waitFor();
-    await expect.poll(() => rowOf(page, numbers[2]!).count()).toBe(0);
-    expect(page.url()).toContain("status=assigned");
+    await page.getByLabel("Status").selectOption({ label: "reserved" });
+    await rowOf(page, toOperator).waitFor();
+    await expect.poll(() => rowOf(page, unallocated).count()).toBe(0);
+    expect(page.url()).toContain("status=reserved");
+
+    await page.getByLabel("Status").selectOption({ label: "All statuses" });
+    await page.getByLabel("Phone number").fill(unallocated.slice(-4));
+    await page.getByLabel("Phone number").press("Enter");
+    await rowOf(page, unallocated).waitFor();
+    await expect.poll(() => rowOf(page, toOperator).count()).toBe(0);
     expect(problems).toEqual([]);
   });
 });

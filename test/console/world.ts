@@ -114,7 +114,7 @@ export async function expectText(locator: Locator, text: string | RegExp, timeou
 
 /** Whether the element has the keyboard focus (evaluated in the page, which has a DOM). */
 export const hasFocus = (target: Locator): Promise<boolean> =>
-  target.evaluate("(element) => element === document.activeElement");
+  target.evaluate((element) => element === element.ownerDocument.activeElement);
 
 /** Presses Tab until `target` has the focus: proof that a keyboard alone reaches it. */
 export async function tabTo(page: Page, target: Locator, limit = 80) {

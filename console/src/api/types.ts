@@ -260,8 +260,158 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List the organisations in the key's scope, by name
+         * @description The platform sees all; a partner key itself and its customers; a customer key only itself. `q` matches names anywhere, in any case.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "customer" | "partner";
+                    partnerId?: string;
+                    /** @description part of the name, any case */
+                    q?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                kind: "customer" | "partner";
+                                billingEmail: string;
+                                ownerEmail: string;
+                                supportEmail: string | null;
+                                partnerId: string | null;
+                                createdAt: string;
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
+        /** Create an organisation (platform_admin; a partner_admin creates customers of its own) */
         post: {
             parameters: {
                 query?: never;
@@ -425,6 +575,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One organisation in the key's scope (404 outside it) */
         get: {
             parameters: {
                 query?: never;
@@ -1224,6 +1375,8 @@ export interface paths {
                                     since: string;
                                 } | null;
                                 ownerId: string | null;
+                                /** @description the owner's name; null when ownerId is, or when this key may not see it */
+                                ownerName: string | null;
                                 subscriptionId: string | null;
                                 endUserId: string | null;
                                 reservation: {
@@ -1248,7 +1401,9 @@ export interface paths {
                                 portedIn: boolean;
                                 visibleToDomain: string | null;
                                 partnerId: string | null;
+                                partnerName: string | null;
                                 siteId: string | null;
+                                siteName: string | null;
                                 rangeName: string | null;
                                 extension: string | null;
                                 mainNumber: boolean;
@@ -1259,6 +1414,8 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                                 version: number;
+                                /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
+                                allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
                             }[];
                             nextCursor: string | null;
                         };
@@ -1406,6 +1563,8 @@ export interface paths {
                                     since: string;
                                 } | null;
                                 ownerId: string | null;
+                                /** @description the owner's name; null when ownerId is, or when this key may not see it */
+                                ownerName: string | null;
                                 subscriptionId: string | null;
                                 endUserId: string | null;
                                 reservation: {
@@ -1430,7 +1589,9 @@ export interface paths {
                                 portedIn: boolean;
                                 visibleToDomain: string | null;
                                 partnerId: string | null;
+                                partnerName: string | null;
                                 siteId: string | null;
+                                siteName: string | null;
                                 rangeName: string | null;
                                 extension: string | null;
                                 mainNumber: boolean;
@@ -1441,6 +1602,8 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                                 version: number;
+                                /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
+                                allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
                             }[];
                         };
                     };
@@ -1558,20 +1721,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/numbers/{number}": {
+    "/v1/numbers/counts": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
+        /**
+         * Count the numbers the filters of GET /v1/numbers select, by state, in the key's scope
+         * @description `limit`, `cursor` and `sort` are accepted and ignored, as on the downloads.
+         */
         get: {
             parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    number: string;
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    sort?: "number" | "-number" | "state" | "-state" | "status" | "-status" | "ownerId" | "-ownerId" | "subscriptionId" | "-subscriptionId" | "endUserId" | "-endUserId" | "reservation.kind" | "-reservation.kind" | "reservation.reservedAt" | "-reservation.reservedAt" | "reservation.expiresAt" | "-reservation.expiresAt" | "lock.lockedAt" | "-lock.lockedAt" | "lock.expiresAt" | "-lock.expiresAt" | "cooldownUntil" | "-cooldownUntil" | "deletedReason" | "-deletedReason" | "vendor" | "-vendor" | "country" | "-country" | "sku" | "-sku" | "routing" | "-routing" | "golden" | "-golden" | "portedIn" | "-portedIn" | "visibleToDomain" | "-visibleToDomain" | "partnerId" | "-partnerId" | "siteId" | "-siteId" | "rangeName" | "-rangeName" | "extension" | "-extension" | "mainNumber" | "-mainNumber" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "version" | "-version";
+                    state?: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
+                    status?: "pending" | "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
+                    q?: string;
+                    sku?: string;
+                    vendor?: string;
+                    country?: string;
+                    capability?: "voice" | "fax" | "sms";
+                    routing?: string;
+                    golden?: "true" | "false";
+                    portedIn?: "true" | "false";
+                    visibleToDomain?: string;
+                    subscriptionId?: string;
+                    ownerId?: string;
+                    partnerId?: string;
+                    siteId?: string;
+                    rangeName?: string;
+                    mainNumber?: "true" | "false";
+                    allocation?: ("unallocated" | "operator" | "occupier") | string;
+                    endUser?: "assigned" | "unassigned";
+                    reservationKind?: "manual" | "charged" | "allocation" | "subscription_expired" | "subscription_terminated" | "swapped_out";
+                    expiresBefore?: string;
                 };
+                header?: never;
+                path?: never;
                 cookie?: never;
             };
             requestBody?: never;
@@ -1583,51 +1773,16 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            number: string;
-                            /** @enum {string} */
-                            state: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
-                            status: string;
-                            pending: {
-                                transitionId: string;
-                                action: string;
-                                since: string;
-                            } | null;
-                            ownerId: string | null;
-                            subscriptionId: string | null;
-                            endUserId: string | null;
-                            reservation: {
-                                /** @enum {string} */
-                                kind: "manual" | "charged" | "allocation" | "subscription_expired" | "subscription_terminated" | "swapped_out";
-                                reservedAt: string | null;
-                                expiresAt: string | null;
-                            } | null;
-                            lock: {
-                                lockedAt: string | null;
-                                expiresAt: string | null;
-                                remark: string | null;
-                            } | null;
-                            cooldownUntil: string | null;
-                            deletedReason: ("ported_out" | "returned_to_vendor" | "faulty") | null;
-                            vendor: string;
-                            country: string;
-                            sku: string;
-                            capabilities: ("voice" | "fax" | "sms")[];
-                            routing: string | null;
-                            golden: boolean;
-                            portedIn: boolean;
-                            visibleToDomain: string | null;
-                            partnerId: string | null;
-                            siteId: string | null;
-                            rangeName: string | null;
-                            extension: string | null;
-                            mainNumber: boolean;
-                            settings: {
-                                [key: string]: unknown;
+                            total: number;
+                            pending: number;
+                            byState: {
+                                available: number;
+                                reserved: number;
+                                locked: number;
+                                assigned: number;
+                                cooldown: number;
+                                deleted: number;
                             };
-                            pinIsDefault: boolean;
-                            createdAt: string;
-                            updatedAt: string;
-                            version: number;
                         };
                     };
                 };
@@ -1744,6 +1899,398 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/numbers/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    number: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            number: string;
+                            /** @enum {string} */
+                            state: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
+                            status: string;
+                            pending: {
+                                transitionId: string;
+                                action: string;
+                                since: string;
+                            } | null;
+                            ownerId: string | null;
+                            /** @description the owner's name; null when ownerId is, or when this key may not see it */
+                            ownerName: string | null;
+                            subscriptionId: string | null;
+                            endUserId: string | null;
+                            reservation: {
+                                /** @enum {string} */
+                                kind: "manual" | "charged" | "allocation" | "subscription_expired" | "subscription_terminated" | "swapped_out";
+                                reservedAt: string | null;
+                                expiresAt: string | null;
+                            } | null;
+                            lock: {
+                                lockedAt: string | null;
+                                expiresAt: string | null;
+                                remark: string | null;
+                            } | null;
+                            cooldownUntil: string | null;
+                            deletedReason: ("ported_out" | "returned_to_vendor" | "faulty") | null;
+                            vendor: string;
+                            country: string;
+                            sku: string;
+                            capabilities: ("voice" | "fax" | "sms")[];
+                            routing: string | null;
+                            golden: boolean;
+                            portedIn: boolean;
+                            visibleToDomain: string | null;
+                            partnerId: string | null;
+                            partnerName: string | null;
+                            siteId: string | null;
+                            siteName: string | null;
+                            rangeName: string | null;
+                            extension: string | null;
+                            mainNumber: boolean;
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            pinIsDefault: boolean;
+                            createdAt: string;
+                            updatedAt: string;
+                            version: number;
+                            /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
+                            allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Correct a number's attributes (platform_admin; a partner_admin for its own inventory)
+         * @description One history entry (`edit`) with the changed fields before and after. `siteId` and `mainNumber` change only while the number is available; 409 update_in_progress while a transition is pending.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    number: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        vendor?: string;
+                        sku?: string;
+                        capabilities?: ("voice" | "fax" | "sms")[];
+                        routing?: string | null;
+                        golden?: boolean;
+                        portedIn?: boolean;
+                        visibleToDomain?: string | null;
+                        rangeName?: string | null;
+                        extension?: string | null;
+                        mainNumber?: boolean;
+                        siteId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            number: string;
+                            /** @enum {string} */
+                            state: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
+                            status: string;
+                            pending: {
+                                transitionId: string;
+                                action: string;
+                                since: string;
+                            } | null;
+                            ownerId: string | null;
+                            /** @description the owner's name; null when ownerId is, or when this key may not see it */
+                            ownerName: string | null;
+                            subscriptionId: string | null;
+                            endUserId: string | null;
+                            reservation: {
+                                /** @enum {string} */
+                                kind: "manual" | "charged" | "allocation" | "subscription_expired" | "subscription_terminated" | "swapped_out";
+                                reservedAt: string | null;
+                                expiresAt: string | null;
+                            } | null;
+                            lock: {
+                                lockedAt: string | null;
+                                expiresAt: string | null;
+                                remark: string | null;
+                            } | null;
+                            cooldownUntil: string | null;
+                            deletedReason: ("ported_out" | "returned_to_vendor" | "faulty") | null;
+                            vendor: string;
+                            country: string;
+                            sku: string;
+                            capabilities: ("voice" | "fax" | "sms")[];
+                            routing: string | null;
+                            golden: boolean;
+                            portedIn: boolean;
+                            visibleToDomain: string | null;
+                            partnerId: string | null;
+                            partnerName: string | null;
+                            siteId: string | null;
+                            siteName: string | null;
+                            rangeName: string | null;
+                            extension: string | null;
+                            mainNumber: boolean;
+                            settings: {
+                                [key: string]: unknown;
+                            };
+                            pinIsDefault: boolean;
+                            createdAt: string;
+                            updatedAt: string;
+                            version: number;
+                            /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
+                            allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/numbers/{number}/history": {
@@ -1909,7 +2456,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download the numbers a search selects as CSV (streamed; header row = JSON field names) */
+        /**
+         * Download the numbers a search selects as CSV (streamed; header row = JSON field names)
+         * @description `numbers=` (up to 1,000, comma-separated) downloads only those rows, ANDed with the other filters. Offered as PhoneNumbers.csv.
+         */
         get: {
             parameters: {
                 query?: {
@@ -1937,6 +2487,7 @@ export interface paths {
                     endUser?: "assigned" | "unassigned";
                     reservationKind?: "manual" | "charged" | "allocation" | "subscription_expired" | "subscription_terminated" | "swapped_out";
                     expiresBefore?: string;
+                    numbers?: string | string[];
                 };
                 header?: never;
                 path?: never;
@@ -2075,7 +2626,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download the numbers a search selects as a PDF table (streamed) */
+        /**
+         * Download the numbers a search selects as a PDF table (streamed)
+         * @description Columns Number, Used by, Company, Partner, Provider, Status, Site, Expiry. `numbers=` as for the CSV. Offered as PhoneNumbers.pdf.
+         */
         get: {
             parameters: {
                 query?: {
@@ -2103,6 +2657,7 @@ export interface paths {
                     endUser?: "assigned" | "unassigned";
                     reservationKind?: "manual" | "charged" | "allocation" | "subscription_expired" | "subscription_terminated" | "swapped_out";
                     expiresBefore?: string;
+                    numbers?: string | string[];
                 };
                 header?: never;
                 path?: never;
@@ -2269,6 +2824,8 @@ export interface paths {
                         /** @enum {string} */
                         reason?: "ported_out" | "returned_to_vendor" | "faulty";
                         endUserId?: string;
+                        /** @description lock only: no expiry (platform_admin) */
+                        permanent?: boolean;
                     };
                 };
             };
@@ -3357,6 +3914,18 @@ export interface paths {
                                 lockExpiring: string[];
                                 lockExpired: string[];
                             };
+                            /** @description who the sweep e-mails (would e-mail, in a dry run) about which numbers: one e-mail per recipient */
+                            emails: {
+                                recipient: string;
+                                notices: {
+                                    /** @enum {string} */
+                                    kind: "reservation_expiring" | "lock_expiring" | "lock_expired";
+                                    numbers: {
+                                        number: string;
+                                        expiresAt: string;
+                                    }[];
+                                }[];
+                            }[];
                         };
                     };
                 };
@@ -3641,7 +4210,155 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List the sites in the key's scope, by name
+         * @description The platform sees all sites; a partner key the sites it operates; a customer key the sites it occupies.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description part of the site's name, any case */
+                    q?: string;
+                    operatorId?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                name: string;
+                                operatorId: string;
+                                operatorName: string;
+                                /** @description by name; a customer key sees only itself */
+                                occupiers: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                                createdAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /** Create a site operated by a partner */
         post: {
@@ -3816,6 +4533,12 @@ export interface paths {
                             id: string;
                             name: string;
                             operatorId: string;
+                            operatorName: string;
+                            /** @description by name; a customer key sees only itself */
+                            occupiers: {
+                                id: string;
+                                name: string;
+                            }[];
                             createdAt: string;
                         };
                     };
@@ -4832,6 +5555,149 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sites/{id}/hunt-groups/{organizationId}/members/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a number out of the organisation's in-space hunt group by hand */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    organizationId: string;
+                    number: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/numbers/{number}/settings": {
         parameters: {
             query?: never;
@@ -4875,6 +5741,8 @@ export interface paths {
                                 since: string;
                             } | null;
                             ownerId: string | null;
+                            /** @description the owner's name; null when ownerId is, or when this key may not see it */
+                            ownerName: string | null;
                             subscriptionId: string | null;
                             endUserId: string | null;
                             reservation: {
@@ -4899,7 +5767,9 @@ export interface paths {
                             portedIn: boolean;
                             visibleToDomain: string | null;
                             partnerId: string | null;
+                            partnerName: string | null;
                             siteId: string | null;
+                            siteName: string | null;
                             rangeName: string | null;
                             extension: string | null;
                             mainNumber: boolean;
@@ -4910,6 +5780,8 @@ export interface paths {
                             createdAt: string;
                             updatedAt: string;
                             version: number;
+                            /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
+                            allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
                         };
                     };
                 };
@@ -5071,6 +5943,8 @@ export interface paths {
                                 since: string;
                             } | null;
                             ownerId: string | null;
+                            /** @description the owner's name; null when ownerId is, or when this key may not see it */
+                            ownerName: string | null;
                             subscriptionId: string | null;
                             endUserId: string | null;
                             reservation: {
@@ -5095,7 +5969,9 @@ export interface paths {
                             portedIn: boolean;
                             visibleToDomain: string | null;
                             partnerId: string | null;
+                            partnerName: string | null;
                             siteId: string | null;
+                            siteName: string | null;
                             rangeName: string | null;
                             extension: string | null;
                             mainNumber: boolean;
@@ -5106,6 +5982,8 @@ export interface paths {
                             createdAt: string;
                             updatedAt: string;
                             version: number;
+                            /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
+                            allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
                         };
                     };
                 };

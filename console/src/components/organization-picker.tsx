@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useCombobox } from "downshift";
-import { useId } from "react";
+import { useId, useState } from "react";
 import { ApiError, api, unwrap } from "../api/client";
 import type { paths } from "../api/types";
 
@@ -53,7 +53,8 @@ export async function resolveOrganization(
 
 /**
  * An organisation chosen by name (GET /v1/organizations?q=), as a combobox: type part of a name,
- * pick from the list with the arrow keys and Enter, or paste an organisation's UUID.
+ * pick from the list with the arrow keys and Enter, or paste an organisation's UUID. `value` is
+ * read when it mounts; give it a new `key` to start again.
  */
 export function OrganizationPicker({
   label,
@@ -73,20 +74,22 @@ export function OrganizationPicker({
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
+  const [text, setText] = useState(value.text);
   const matches = useQuery({
-    queryKey: ["organizations", kind ?? "any", value.text.trim()],
-    queryFn: () => searchOrganizations(value.text, kind),
+    queryKey: ["organizations", kind ?? "any", text.trim()],
+    queryFn: () => searchOrganizations(text, kind),
     placeholderData: keepPreviousData,
     staleTime: 30_000,
   });
   const items = matches.data?.items ?? [];
+  // The input keeps its own text (a controlled value lags behind fast typing); the parent hears of it.
   const { isOpen, getLabelProps, getInputProps, getMenuProps, getItemProps, highlightedIndex } = useCombobox({
     id,
     items,
-    inputValue: value.text,
-    selectedItem: items.find((item) => item.id === value.id) ?? null,
+    initialInputValue: value.text,
     itemToString: (item) => item?.name ?? "",
     onInputValueChange: ({ inputValue, type }) => {
+      setText(inputValue);
       if (type === useCombobox.stateChangeTypes.InputChange)
         onChange({ text: inputValue, id: UUID.test(inputValue.trim()) ? inputValue.trim() : null });
     },
@@ -108,7 +111,11 @@ export function OrganizationPicker({
         })}
         autoComplete="off"
       />
-      <ul {...getMenuProps()} className={isOpen && items.length > 0 ? "combobox-menu open" : "combobox-menu"}>
+      {/* The list is named apart from the field, so the field's label names one control only. */}
+      <ul
+        {...getMenuProps({ "aria-labelledby": undefined, "aria-label": "Suggestions" })}
+        className={isOpen && items.length > 0 ? "combobox-menu open" : "combobox-menu"}
+      >
         {isOpen
           ? items.map((item, index) => (
               <li

@@ -110,7 +110,7 @@ export function NumberManagement() {
 
   const rows = page.data?.items ?? [];
   return (
-    <section aria-labelledby="number-management-title">
+    <section>
       <div className="page-head">
         <h1 id="number-management-title">Number Management</h1>
         {session.mayAddNumbers ? (
@@ -126,7 +126,7 @@ export function NumberManagement() {
         activationMode="manual"
         onValueChange={(value) => update({ tab: value === "all" ? null : value })}
       >
-        <Tabs.List className="tabs" aria-label="Number states">
+        <Tabs.List className="tabs" aria-label="States">
           {TABS.map((item) => {
             const count = countFor(item.value, counts.data);
             return (
@@ -142,8 +142,9 @@ export function NumberManagement() {
           })}
         </Tabs.List>
         <Tabs.Content value={tab} className="tab-panel">
-          {counts.error ? <Problem error={counts.error} /> : null}
-          {page.error ? <Problem error={page.error} onRetry={() => page.refetch()} /> : null}
+          {page.error || counts.error ? (
+            <Problem error={page.error ?? counts.error} onRetry={refresh} />
+          ) : null}
           {page.isPending ? <Loading what="numbers" /> : null}
           <ExportButtons
             ticked={Object.keys(ticked)}

@@ -77,7 +77,7 @@ export function NumberPage({ number: raw }: { number: string }) {
   const mayEdit = session.mayEditNumbers && !item.pending;
 
   return (
-    <section aria-labelledby="number-title" className="number-page">
+    <section className="number-page">
       <p className="breadcrumb">
         <Link href="/numbers">Number Management</Link> › {item.number}
       </p>

@@ -158,7 +158,7 @@ export function PhoneNumbers() {
   const rows = page.data?.items ?? [];
 
   return (
-    <section aria-labelledby="phone-numbers-title">
+    <section>
       <h1 id="phone-numbers-title">Phone Numbers</h1>
       <form id={FORM_ID} className="toolbar" onSubmit={search} noValidate>
         <SelectField

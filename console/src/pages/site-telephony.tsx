@@ -44,7 +44,7 @@ export function SiteTelephony({ siteId }: { siteId?: string }) {
   const [, navigate] = useLocation();
   const site = sites.data?.items.find((item) => item.id === siteId);
   return (
-    <section aria-labelledby="site-telephony-title">
+    <section>
       <h1 id="site-telephony-title">Site Telephony</h1>
       {sites.error ? <Problem error={sites.error} onRetry={() => sites.refetch()} /> : null}
       <SelectField
@@ -150,7 +150,12 @@ function SiteNumbers({ site }: { site: Site }) {
         id: "controls",
         header: "Controls",
         cell: ({ row }) => {
-          const offered = ROW_ACTIONS.filter(({ action }) => row.original.allowedActions.includes(action));
+          // Seed 002: a number is allocated first, then activated (an unallocated one has nobody to activate for).
+          const offered = ROW_ACTIONS.filter(
+            ({ action }) =>
+              row.original.allowedActions.includes(action) &&
+              (action !== "activate" || row.original.ownerId !== null),
+          );
           return (
             <span className="row-controls">
               {row.original.state === "locked" ? (

@@ -104,7 +104,7 @@ export function SweepPreview() {
   }
 
   return (
-    <section aria-labelledby="sweep-title">
+    <section>
       <h1 id="sweep-title">Sweep preview</h1>
       <p>
         A dry run of every sweep as if the clock read the instant below: nothing is changed and no e-mail is
