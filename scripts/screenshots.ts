@@ -21,10 +21,11 @@ import { seedDemo } from "./screenshots-demo.js";
 const OUT = join(REPO_ROOT, "docs", "screenshots");
 const ADMIN_KEY = "screenshots-admin-key-0123456789";
 
-async function shoot(page: Page, name: string) {
+/** A page whole; a dialog as the screen shows it (its backdrop covers the window, not the page). */
+async function shoot(page: Page, name: string, options: { dialog?: boolean } = {}) {
   // Let polling and fonts settle: wait for the network to go quiet.
   await page.waitForLoadState("networkidle");
-  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: !options.dialog });
   console.error(`  docs/screenshots/${name}.png`);
 }
 
@@ -63,7 +64,7 @@ async function main() {
     await shoot(page, "number-page");
     await page.getByRole("button", { name: "Extend reservation" }).click();
     await page.getByRole("dialog").waitFor();
-    await shoot(page, "action-form");
+    await shoot(page, "action-form", { dialog: true });
 
     await go("/numbers");
     await page.getByRole("button", { name: "Add new numbers" }).click();
@@ -74,7 +75,7 @@ async function main() {
     await dialog.getByLabel("SKU").fill("DID-SG");
     await dialog.getByRole("button", { name: "Add" }).click();
     await dialog.getByRole("list").waitFor();
-    await shoot(page, "add-numbers");
+    await shoot(page, "add-numbers", { dialog: true });
 
     await page.evaluate("sessionStorage.clear()");
     await go("/phone-numbers");
@@ -92,7 +93,7 @@ async function main() {
     await shoot(page, "site-telephony");
     await page.getByRole("button", { name: "Allocate" }).first().click();
     await page.getByRole("dialog").waitFor();
-    await shoot(page, "site-allocate");
+    await shoot(page, "site-allocate", { dialog: true });
 
     await page.evaluate("sessionStorage.clear()");
     await go("/sweeps");
