@@ -7,7 +7,8 @@ import { forgetKey, storedKey, storeKey } from "./session-storage";
 export type Identity = paths["/v1/api-keys/current"]["get"]["responses"][200]["content"]["application/json"];
 
 export interface Session {
-  identity: Identity;
+  /** Null while the key is being checked: pages load meanwhile, role-only controls wait for it. */
+  identity: Identity | null;
   signOut: () => void;
   /** The platform's operations team (seed 004), or its view-only administrator (seed 003). */
   isPlatform: boolean;
@@ -29,7 +30,8 @@ export function fetchIdentity(key: string): Promise<Identity> {
   return unwrap(api.GET("/v1/api-keys/current", { headers: { authorization: `Bearer ${key}` } }));
 }
 
-export function describeIdentity(identity: Identity): string {
+export function describeIdentity(identity: Identity | null): string {
+  if (!identity) return "…";
   const role = identity.role.replace("_", " ");
   return identity.organizationName ? `${identity.organizationName} (${role})` : `Platform (${role})`;
 }
@@ -89,13 +91,15 @@ export function SessionProvider({
     retry: (failures, error) => error instanceof ApiError && error.retryable && failures < 3,
   });
 
-  const session = useMemo<Session | null>(() => {
-    if (!identity.data) return null;
-    const role = identity.data.role;
+  // The page's own requests start at once, beside the key check, rather than after it: the first
+  // page shows sooner. A key the API refuses signs the tab out on whichever answer comes first.
+  const session = useMemo<Session>(() => {
+    const known = identity.data ?? null;
+    const role = known?.role;
     return {
-      identity: identity.data,
+      identity: known,
       signOut: () => endSession("You have signed out."),
-      isPlatform: role === "platform_admin" || (role === "viewer" && identity.data.organizationId === null),
+      isPlatform: role === "platform_admin" || (role === "viewer" && known?.organizationId === null),
       mayAddNumbers: role === "platform_admin" || role === "partner_admin",
       mayEditNumbers: role === "platform_admin" || role === "partner_admin",
       mayPreviewSweeps: role === "platform_admin",
@@ -114,7 +118,6 @@ export function SessionProvider({
       />
     );
   if (identity.error) return <SessionTrouble error={identity.error} onRetry={() => identity.refetch()} />;
-  if (!session) return <p className="loading">Signing in…</p>;
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }
 

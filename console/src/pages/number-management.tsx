@@ -1,6 +1,6 @@
 import * as Tabs from "@radix-ui/react-tabs";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useMemo, useState } from "react";
 import { api, unwrap } from "../api/client";
 import type { NumberCounts, NumberQuery, NumberView } from "../api/models";
 import { type Column, DataTable } from "../components/data-table";
@@ -11,8 +11,9 @@ import { Pager, useCursorTrail } from "../components/pager";
 import { formatCount, formatTime } from "../lib/format";
 import { useSession } from "../lib/session";
 import { pickParams, useUrlParams } from "../lib/url-state";
-import { AddNumbers } from "./add-numbers";
 import { FILTER_PARAMS, NumberFilters } from "./number-filters";
+
+const AddNumbers = lazy(() => import("./add-numbers").then((module) => ({ default: module.AddNumbers })));
 
 /** Seed 004's tabs: one per state, plus everything and what is pending. */
 const TABS = [
@@ -119,7 +120,11 @@ export function NumberManagement() {
           </button>
         ) : null}
       </div>
-      {adding ? <AddNumbers onClose={() => setAdding(false)} onAdded={refresh} /> : null}
+      {adding ? (
+        <Suspense fallback={<Loading what="the form" />}>
+          <AddNumbers onClose={() => setAdding(false)} onAdded={refresh} />
+        </Suspense>
+      ) : null}
       <NumberFilters params={params} onApply={(changes) => update(changes)} />
       <Tabs.Root
         value={tab}

@@ -221,7 +221,7 @@ function SiteNumbers({ site }: { site: Site }) {
       <SiteServices
         siteId={site.id}
         parties={parties}
-        mayManage={session.identity.role !== "viewer"}
+        mayManage={session.identity !== null && session.identity.role !== "viewer"}
         numbersVersion={rows.map((row) => `${row.number}@${row.version}`).join()}
       />
     </>
