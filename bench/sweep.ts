@@ -2,7 +2,8 @@
  * Sweep benchmark: 1,000,000 numbers, 100,000 of them due. Times the production expiry sweep
  * (`runSweeps`: batched set-based statements with history) against a single bulk UPDATE of the
  * same rows without history (the baseline), alternating in the same run, and reports the ratio of
- * medians. Then the notice pass for 10,000 recipients: recording the notices, enqueueing one
+ * medians. A small policy set is in force (BENCH_POLICIES) and some numbers are golden or
+ * ported in, so every expiry to cooldown picks its own cooldown. Then the notice pass for 10,000 recipients: recording the notices, enqueueing one
  * e-mail per recipient, and delivering them (to the .eml outbox) with the production mail worker.
  *
  * `npm run bench -- sweep`, or on its own: `npx tsx bench/sweep.ts`.
@@ -19,7 +20,9 @@ import * as sendNotice from "../jobs/send-notice.js";
 import { closeDependencies, createDependencies, migrate } from "../src/bootstrap.js";
 import { parseConfig } from "../src/config.js";
 import { recordReservationNotices } from "../src/db/notices.js";
+import { replacePolicySet } from "../src/db/policies.js";
 import type { Dependencies } from "../src/dependencies.js";
+import type { NumberPolicy } from "../src/lifecycle/policies.js";
 import { startLocalPostgres } from "../src/local/postgres.js";
 import { startLocalRedis } from "../src/local/redis.js";
 import { workerConnection } from "../src/queues.js";
@@ -45,8 +48,26 @@ async function timed<T>(task: () => Promise<T>): Promise<{ ms: number; result: T
   return { ms: performance.now() - started, result };
 }
 
+/**
+ * A policy set of the size an operator keeps (a few countries and classes); the seeded numbers
+ * are SG, some golden, some ported in, so the sweep's per-number cooldown pick finds matches.
+ */
+const BENCH_POLICIES: NumberPolicy[] = [
+  { country: "SG", class: null, cooldownDays: 40 },
+  { country: "SG", class: "sku:DID-SG", lockDays: 30 },
+  { country: "US", class: null, cooldownDays: 45 },
+  { country: "US", class: "ported_in", cooldownDays: 100 },
+  { country: null, class: "ported_in", cooldownDays: 84, subscriptionExpiredDays: 84 },
+  { country: "US", class: "golden", cooldownDays: 90 },
+  { country: null, class: "golden", cooldownDays: 90, reservationDays: 56 },
+  { country: "GB", class: null, cooldownDays: 30 },
+];
+
 /** Organisations and a million numbers: every tenth reserved and due, 50k in the notice window. */
 async function seed(deps: Dependencies) {
+  await deps.db
+    .transaction()
+    .execute((trx) => replacePolicySet(trx, BENCH_POLICIES, { at: AT, actor: "bench" }));
   const at = AT.toISOString();
   const noticeAt = NOTICE_AT.toISOString();
   await sql`
@@ -56,7 +77,7 @@ async function seed(deps: Dependencies) {
   await sql`
     INSERT INTO numbers (number, state, owner_id, reservation_kind, reserved_at, reservation_expires_at,
       in_service_since_available, lock_expires_at, locked_at, cooldown_until, subscription_id,
-      vendor, country, sku, updated_at)
+      vendor, country, sku, golden, ported_in, updated_at)
     SELECT '+6580' || lpad(i::text, 7, '0'),
       CASE WHEN i % 10 IN (0, 1) THEN 'reserved' WHEN i % 10 = 6 THEN 'assigned'
         WHEN i % 10 = 7 THEN 'locked' WHEN i % 10 = 8 THEN 'cooldown' ELSE 'available' END,
@@ -72,7 +93,7 @@ async function seed(deps: Dependencies) {
       CASE WHEN i % 10 = 7 THEN ${at}::timestamptz - interval '1 day' END,
       CASE WHEN i % 10 = 8 THEN ${at}::timestamptz + interval '100 days' END,
       CASE WHEN i % 10 = 6 THEN 'sub-' || i END,
-      'acme', 'SG', 'DID-SG', ${at}::timestamptz - interval '30 days'
+      'acme', 'SG', 'DID-SG', i % 7 = 0, i % 11 = 0, ${at}::timestamptz - interval '30 days'
     FROM generate_series(1, ${TOTAL}::int) AS i`.execute(deps.db);
   await sql`
     CREATE TABLE bench_due AS SELECT * FROM numbers
@@ -86,7 +107,8 @@ async function restore(deps: Dependencies) {
     UPDATE numbers AS n SET state = b.state, owner_id = b.owner_id, reservation_kind = b.reservation_kind,
       reserved_at = b.reserved_at, reservation_expires_at = b.reservation_expires_at,
       in_service_since_available = b.in_service_since_available, cooldown_until = NULL,
-      updated_at = b.updated_at, version = b.version
+      timer_started_at = b.timer_started_at, timer_policy_country = b.timer_policy_country,
+      timer_policy_class = b.timer_policy_class, updated_at = b.updated_at, version = b.version
     FROM bench_due AS b WHERE n.number = b.number`.execute(deps.db);
   await sql`TRUNCATE number_history`.execute(deps.db);
   await settle(deps);
@@ -209,7 +231,7 @@ export async function run() {
     say(`expiry: sweep ${expiry.sweepSeconds.median} s vs bulk UPDATE ${expiry.bulkUpdateSeconds.median} s`);
     const notices = await noticePass(deps, redis.url);
     say(`notices: ${notices.recipients} e-mails in ${notices.deliverSeconds} s`);
-    return { numbers: TOTAL, expiry, notices };
+    return { numbers: TOTAL, policies: BENCH_POLICIES.length, expiry, notices };
   } finally {
     await closeDependencies(deps);
     await redis.stop().catch(() => {});

@@ -8,6 +8,7 @@ import type { Dependencies } from "./dependencies.js";
 import { type LocalService, startLocalPostgres } from "./local/postgres.js";
 import { startLocalRedis } from "./local/redis.js";
 import { createQueues, producerConnection } from "./queues.js";
+import { PolicyCache } from "./services/policies.js";
 
 export function createLogger(config: Pick<Config, "logLevel">, name = "numbers"): Logger {
   // Pretty lines for a person at a terminal; JSON lines for everything else.
@@ -75,6 +76,7 @@ export function createDependencies(
     queuePrefix: config.queuePrefix,
     clock: systemClock,
     log,
+    policies: new PolicyCache(),
   };
 }
 

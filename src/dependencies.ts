@@ -5,6 +5,7 @@ import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/database.js";
 import type { Queues } from "./queues.js";
+import type { PolicyCache } from "./services/policies.js";
 
 /** Everything a handler needs, built once in workers/ and passed down. */
 export interface Dependencies {
@@ -17,4 +18,6 @@ export interface Dependencies {
   queuePrefix: string | undefined;
   clock: Clock;
   log: Logger;
+  /** The number policies in force, cached per process and checked on every use. */
+  policies: PolicyCache;
 }

@@ -15,6 +15,7 @@ export const RULE_CODES = [
   "too_many_numbers",
   "url_not_allowed",
   "idempotency_key_reused",
+  "below_legal_minimum",
 ] as const;
 
 export const ERROR_CODES = [
@@ -57,6 +58,7 @@ export const HTTP_STATUS = {
   too_many_numbers: 422,
   url_not_allowed: 422,
   idempotency_key_reused: 422,
+  below_legal_minimum: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 /** A refusal a caller can act on: it carries the contract's code and a sentence for a person. */

@@ -21,6 +21,7 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { noticeRoutes } from "./routes/notices.js";
 import { numberRoutes } from "./routes/numbers.js";
 import { organizationRoutes } from "./routes/organizations.js";
+import { policyRoutes } from "./routes/policies.js";
 import { siteRoutes } from "./routes/sites.js";
 import { sweepRoutes } from "./routes/sweeps.js";
 import { transitionRoutes } from "./routes/transitions.js";
@@ -92,6 +93,7 @@ export async function buildApp(deps: Dependencies): Promise<App> {
     await sweepRoutes(routes, deps);
     await noticeRoutes(routes, deps);
     await siteRoutes(routes, deps);
+    await policyRoutes(routes, deps);
   });
   return app;
 }

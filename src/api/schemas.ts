@@ -69,6 +69,12 @@ export const numberSchema = z.object({
   createdAt: instant,
   updatedAt: instant,
   version: z.number().int(),
+  timerPolicy: z
+    .object({ country: z.string().nullable(), class: z.string().nullable() })
+    .nullable()
+    .describe(
+      "The policy whose period set the running reservation, lock or cooldown; null when the configured default set it or no period did (docs/policies.md)",
+    ),
   allowedActions: z
     .array(z.enum(REQUEST_ACTIONS))
     .describe(

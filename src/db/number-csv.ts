@@ -10,6 +10,9 @@ const iso = (expression: string) =>
   `to_char((${expression}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const whenReserved = (column: string) => `CASE WHEN numbers.reservation_kind IS NOT NULL THEN ${column} END`;
 const whenLocked = (column: string) => `CASE WHEN numbers.state = 'locked' THEN ${column} END`;
+/** As `toNumberView`'s timerPolicy: shown while a period timer runs and a policy (not the default) set it. */
+const whenTimerPolicy = (column: string) =>
+  `CASE WHEN numbers.timer_started_at IS NOT NULL AND (numbers.timer_policy_country IS NOT NULL OR numbers.timer_policy_class IS NOT NULL) THEN ${column} END`;
 const whenPending = (column: string) =>
   `CASE WHEN numbers.pending_transition_id IS NOT NULL THEN ${column} END`;
 
@@ -58,6 +61,8 @@ export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string | null])[] =
   ["createdAt", iso("numbers.created_at")],
   ["updatedAt", iso("numbers.updated_at")],
   ["version", "numbers.version::text"],
+  ["timerPolicy.country", whenTimerPolicy("numbers.timer_policy_country")],
+  ["timerPolicy.class", whenTimerPolicy("numbers.timer_policy_class")],
 ];
 
 /** Bound values written into the statement text, for COPY, which takes no parameters. */

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { LifecycleFields, NumberSnapshot } from "../lifecycle/number-state.js";
+import type { PolicyClass, PolicyKey } from "../lifecycle/policies.js";
 import type { Capability, DeleteReason, ReservationKind, State } from "../lifecycle/states.js";
 import { inScope, type Scope } from "./scope.js";
 import type { Database, NewNumberRow, NumberRow, NumberUpdate } from "./tables.js";
@@ -55,9 +56,19 @@ export function toNumberView(row: NumberRow) {
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
     version: row.version,
+    timerPolicy: timerPolicyOf(row),
   };
 }
 export type NumberView = ReturnType<typeof toNumberView>;
+
+/**
+ * The policy whose period set the running timer; null when the configured default did, or when
+ * no period set it (docs/policies.md, "Which policy a timer came from").
+ */
+function timerPolicyOf(row: NumberRow): PolicyKey | null {
+  if (!row.timer_started_at || (!row.timer_policy_country && !row.timer_policy_class)) return null;
+  return { country: row.timer_policy_country, class: row.timer_policy_class as PolicyClass | null };
+}
 
 export function toSnapshot(row: NumberRow): NumberSnapshot {
   return {
@@ -75,9 +86,15 @@ export function toSnapshot(row: NumberRow): NumberSnapshot {
     cooldownUntil: row.cooldown_until,
     deletedReason: row.deleted_reason as DeleteReason | null,
     inServiceSinceAvailable: row.in_service_since_available,
+    timerStartedAt: row.timer_started_at,
+    timerPolicy: timerPolicyOf(row),
     partnerId: row.partner_id,
     siteId: row.site_id,
     mainNumber: row.main_number,
+    country: row.country,
+    sku: row.sku,
+    portedIn: row.ported_in,
+    golden: row.golden,
   };
 }
 
@@ -130,6 +147,11 @@ export function toLifecycleColumns(fields: Partial<LifecycleFields>): NumberUpda
   set("cooldown_until", fields.cooldownUntil);
   set("deleted_reason", fields.deletedReason);
   set("in_service_since_available", fields.inServiceSinceAvailable as never);
+  set("timer_started_at", fields.timerStartedAt);
+  if (fields.timerPolicy !== undefined) {
+    columns.timer_policy_country = fields.timerPolicy?.country ?? null;
+    columns.timer_policy_class = fields.timerPolicy?.class ?? null;
+  }
   return columns;
 }
 

@@ -1,6 +1,7 @@
 import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type pg from "pg";
 import { historySnapshotSql } from "./numbers.js";
+import { cooldownPolicyPick } from "./policies.js";
 import type { Database } from "./tables.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -15,13 +16,17 @@ type Db = Kysely<Database> | Transaction<Database>;
  */
 
 /**
- * Every hold a number can carry, cleared as `returnToInventory` clears them (EMPTY_HOLD), and the
- * last holder's call settings and PIN, as release and deallocate clear them.
+ * Every hold a number can carry, cleared as `returnToInventory` clears them (EMPTY_HOLD; the timer
+ * columns, which the reservation sweep may set again, are left to each statement), and the last
+ * holder's call settings and PIN, as release and deallocate clear them.
  */
 const CLEAR_HOLD = sql.raw(`owner_id = NULL, subscription_id = NULL, end_user_id = NULL,
   reservation_kind = NULL, reserved_at = NULL, reservation_expires_at = NULL, locked_at = NULL,
   lock_expires_at = NULL, lock_remark = NULL, deleted_reason = NULL, in_service_since_available = false,
   settings = '{}', pin_hash = NULL`);
+
+/** No timer runs any more, so no policy set one. */
+const NO_TIMER = sql.raw("timer_started_at = NULL, timer_policy_country = NULL, timer_policy_class = NULL");
 
 export interface ExpiryBatch {
   at: Date;
@@ -34,32 +39,53 @@ export interface ExpiredNumber {
   state: string;
 }
 
+export interface ReservationExpiryBatch extends ExpiryBatch {
+  /** COOLDOWN_DAYS: the cooldown of a number no policy gives one. */
+  defaultCooldownDays: number;
+  /** Numbers of this country never cool down for fewer days than this. */
+  legalMinimum: { country: string; days: number };
+}
+
 /**
- * Reserved numbers whose expiry has passed go back to inventory: to cooldown (until
- * `cooldownUntil`) when they were in service since last available and cooldown is on, else to
- * available — exactly what the pure `returnToInventory` decides with now = `at`.
+ * Reserved numbers whose expiry has passed go back to inventory: to cooldown for the number's
+ * own cooldown period when they were in service since last available and that period is not 0,
+ * else to available — exactly what the pure `returnToInventory` decides with now = `at` and the
+ * periods `resolvePeriods` gives the number (its cooldown picked by `cooldownPolicyPick`).
  */
-export async function expireReservations(
-  db: Db,
-  batch: ExpiryBatch & { cooldownUntil: Date | null },
-): Promise<ExpiredNumber[]> {
-  const coolsDown = sql`n.in_service_since_available AND ${batch.cooldownUntil !== null}::boolean`;
+export async function expireReservations(db: Db, batch: ReservationExpiryBatch): Promise<ExpiredNumber[]> {
+  const { legalMinimum } = batch;
   const { rows } = await sql<ExpiredNumber>`
     WITH due AS (
-      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before
+      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before, in_service_since_available,
+        country, sku, ported_in, golden
       FROM numbers
       WHERE state = 'reserved' AND reservation_expires_at <= ${batch.at}
         AND pending_transition_id IS NULL
       LIMIT ${batch.limit}
       FOR UPDATE SKIP LOCKED
+    ), cooling AS (
+      SELECT due.row_id, due.before, due.in_service_since_available AND period.days > 0 AS cools,
+        period.days, policy.country AS policy_country, policy.number_class AS policy_class
+      FROM due
+      LEFT JOIN LATERAL (${cooldownPolicyPick("due")}) AS policy ON due.in_service_since_available
+      CROSS JOIN LATERAL (
+        SELECT CASE WHEN due.country = ${legalMinimum.country}::text
+          THEN greatest(coalesce(policy.days, ${batch.defaultCooldownDays}::numeric), ${legalMinimum.days}::numeric)
+          ELSE coalesce(policy.days, ${batch.defaultCooldownDays}::numeric) END AS days
+      ) AS period
     ), changed AS (
       UPDATE numbers AS n
-      SET state = CASE WHEN ${coolsDown} THEN 'cooldown' ELSE 'available' END,
-        cooldown_until = CASE WHEN ${coolsDown} THEN ${batch.cooldownUntil}::timestamptz END,
+      SET state = CASE WHEN cooling.cools THEN 'cooldown' ELSE 'available' END,
+        -- N days are N × 24 h: an interval of days would follow the session's daylight saving.
+        cooldown_until = CASE WHEN cooling.cools
+          THEN ${batch.at}::timestamptz + cooling.days * interval '24 hours' END,
+        timer_started_at = CASE WHEN cooling.cools THEN ${batch.at}::timestamptz END,
+        timer_policy_country = CASE WHEN cooling.cools THEN cooling.policy_country END,
+        timer_policy_class = CASE WHEN cooling.cools THEN cooling.policy_class END,
         ${CLEAR_HOLD}, updated_at = ${batch.at}, version = n.version + 1
-      FROM due
-      WHERE n.ctid = due.row_id AND n.state = 'reserved' AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, due.before, ${historySnapshotSql("n")} AS after
+      FROM cooling
+      WHERE n.ctid = cooling.row_id AND n.state = 'reserved' AND n.pending_transition_id IS NULL
+      RETURNING n.number, n.state, cooling.before, ${historySnapshotSql("n")} AS after
     ), history AS (${historyInsert("reservation_expired", batch.at)})
     SELECT number, state FROM changed`.execute(db);
   return rows;
@@ -76,7 +102,7 @@ export async function endCooldowns(db: Db, batch: ExpiryBatch): Promise<ExpiredN
       FOR UPDATE SKIP LOCKED
     ), changed AS (
       UPDATE numbers AS n
-      SET state = 'available', cooldown_until = NULL, ${CLEAR_HOLD},
+      SET state = 'available', cooldown_until = NULL, ${CLEAR_HOLD}, ${NO_TIMER},
         updated_at = ${batch.at}, version = n.version + 1
       FROM due
       WHERE n.ctid = due.row_id AND n.state = 'cooldown' AND n.pending_transition_id IS NULL
@@ -113,7 +139,7 @@ export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<Expir
       FOR UPDATE SKIP LOCKED
     ), changed AS (
       UPDATE numbers AS n
-      SET state = 'available', cooldown_until = NULL, ${CLEAR_HOLD},
+      SET state = 'available', cooldown_until = NULL, ${CLEAR_HOLD}, ${NO_TIMER},
         updated_at = ${batch.at}, version = n.version + 1
       FROM due
       WHERE n.ctid = due.row_id AND n.state = 'locked' AND n.pending_transition_id IS NULL

@@ -61,6 +61,29 @@ export interface NumbersTable {
   created_at: CreatedAt;
   updated_at: Timestamp;
   version: Generated<number>;
+  timer_started_at: Timestamp | null;
+  timer_policy_country: string | null;
+  timer_policy_class: string | null;
+}
+
+export interface NumberPoliciesTable {
+  position: number;
+  country: string | null;
+  number_class: string | null;
+  cooldown_days: number | null;
+  lock_days: number | null;
+  reservation_days: number | null;
+  subscription_expired_days: number | null;
+  subscription_terminated_days: number | null;
+  swapped_out_days: number | null;
+  precedence: ColumnType<number, never, never>;
+}
+
+export interface NumberPolicySetTable {
+  singleton: Generated<boolean>;
+  version: number;
+  updated_at: Timestamp;
+  updated_by: string | null;
 }
 
 export interface TransitionsTable {
@@ -195,6 +218,8 @@ export interface Database {
   main_number_forwarding: MainNumberForwardingTable;
   hunt_group_members: HuntGroupMembersTable;
   notices: NoticesTable;
+  number_policies: NumberPoliciesTable;
+  number_policy_set: NumberPolicySetTable;
 }
 
 export type NumberRow = Selectable<NumbersTable>;

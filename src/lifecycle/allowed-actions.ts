@@ -1,5 +1,6 @@
 import { decide } from "./decide.js";
 import type { DecisionContext, NumberSnapshot, TransitionRequest } from "./number-state.js";
+import { defaultPeriods, resolvePeriods } from "./policies.js";
 import { type Action, REQUEST_ACTIONS, type RequestAction, type Role } from "./states.js";
 
 /** The operations team's own actions (seed 004); partners may request every other one. */
@@ -65,7 +66,11 @@ export function allowedActions(
   now: Date,
 ): RequestAction[] {
   if (pending) return [];
-  const openContext: DecisionContext = { now, cooldownDays: 0, lockPeriodDays: 1 };
+  // Periods decide when a hold ends, never whether an action may be asked for.
+  const openContext: DecisionContext = {
+    now,
+    periods: resolvePeriods([], number, defaultPeriods({ cooldownDays: 0, lockPeriodDays: 1 })),
+  };
   return REQUEST_ACTIONS.filter(
     (action) => mayRequest(role, action) && decide(number, completedRequest(number, action), openContext).ok,
   );

@@ -1,3 +1,4 @@
+import type { PolicyFacts, PolicyKey, ResolvedPeriods } from "./policies.js";
 import type { DeleteReason, OrganizationKind, ReservationKind, State } from "./states.js";
 
 /** The life-cycle fields of one number: what decide() reads and what a change writes. */
@@ -16,10 +17,17 @@ export interface LifecycleFields {
   deletedReason: DeleteReason | null;
   /** True once the number was assigned since it was last available: it then cools down on the way back. */
   inServiceSinceAvailable: boolean;
+  /**
+   * When the running reservation, lock or cooldown started, if its expiry was computed from a
+   * period (null: no timer, or one with an explicit expiry such as a charged reservation).
+   */
+  timerStartedAt: Date | null;
+  /** The policy whose period set that timer; null when the configured default did. */
+  timerPolicy: PolicyKey | null;
 }
 
-/** A number as decide() sees it: life-cycle fields plus the facts that rules look at. */
-export interface NumberSnapshot extends LifecycleFields {
+/** A number as decide() sees it: life-cycle fields plus the facts that rules and policies look at. */
+export interface NumberSnapshot extends LifecycleFields, PolicyFacts {
   number: string;
   partnerId: string | null;
   siteId: string | null;
@@ -59,8 +67,8 @@ export interface SiteFacts {
 
 export interface DecisionContext {
   now: Date;
-  cooldownDays: number;
-  lockPeriodDays: number;
+  /** This number's periods under the policies in force (resolvePeriods). */
+  periods: ResolvedPeriods;
   /** The organisation named by request.ownerId; null when the id names none. */
   requestedOwner?: OrganizationFacts | null;
   /** Present when the number is at a site and the action has site rules. */

@@ -6,8 +6,8 @@ import type {
   NumberSnapshot,
   TransitionRequest,
 } from "./number-state.js";
-import { addDays } from "./periods.js";
-import { type Action, RESERVATION_DAYS, type ReservationKind, type State } from "./states.js";
+import type { Action, ReservationKind, State } from "./states.js";
+import { type StartedTimer, startTimer, TIMED_RESERVATION_PERIODS } from "./timers.js";
 
 export interface Refusal {
   code: RuleCode | "invalid_state";
@@ -27,6 +27,9 @@ export interface Rule {
 
 const refuse = (code: Refusal["code"], message: string): Refusal => ({ code, message });
 
+/** No timer runs, or its expiry came from no period (a paid until, an explicit lock until). */
+const NO_TIMER = { timerStartedAt: null, timerPolicy: null } as const;
+
 const EMPTY_HOLD: Partial<LifecycleFields> = {
   ownerId: null,
   subscriptionId: null,
@@ -39,24 +42,31 @@ const EMPTY_HOLD: Partial<LifecycleFields> = {
   lockRemark: null,
   cooldownUntil: null,
   deletedReason: null,
+  ...NO_TIMER,
 };
 
-/** Back to inventory: cooldown when the number was in service since it was last available. */
 /** A number back in inventory carries nothing of its last holder: no settings, the default PIN. */
 const backToInventory = (number: LifecycleFields, context: DecisionContext): NumberChange => ({
   fields: returnToInventory(number, context),
   effects: ["clear_settings", "reset_pin"],
 });
 
+/**
+ * Back to inventory: cooldown for the number's own cooldown period when it was in service since
+ * it was last available (and that period is not 0), else straight to available.
+ */
 export function returnToInventory(
   number: LifecycleFields,
-  context: DecisionContext,
+  context: Pick<DecisionContext, "now" | "periods">,
 ): Partial<LifecycleFields> {
-  if (number.inServiceSinceAvailable && context.cooldownDays > 0) {
+  const cooldown = context.periods.cooldownDays;
+  if (number.inServiceSinceAvailable && cooldown.days > 0) {
+    const timer = startTimer(context.now, cooldown);
     return {
       ...EMPTY_HOLD,
       state: "cooldown",
-      cooldownUntil: addDays(context.now, context.cooldownDays),
+      cooldownUntil: timer.expiresAt,
+      ...timer.fields,
       inServiceSinceAvailable: false,
     };
   }
@@ -69,18 +79,20 @@ const available = (): Partial<LifecycleFields> => ({
   inServiceSinceAvailable: false,
 });
 
+/** A reservation from now: timed by a period, or without expiry (`timer` null: an allocation). */
 const reservedFor = (
   ownerId: string | null,
   kind: ReservationKind,
   now: Date,
-  expiresAt: Date | null,
+  timer: StartedTimer | null,
 ): Partial<LifecycleFields> => ({
   ...EMPTY_HOLD,
   state: "reserved",
   ownerId,
   reservationKind: kind,
   reservedAt: now,
-  reservationExpiresAt: expiresAt,
+  reservationExpiresAt: timer?.expiresAt ?? null,
+  ...timer?.fields,
 });
 
 const fieldsOnly = (fields: Partial<LifecycleFields>): NumberChange => ({ fields, effects: [] });
@@ -149,13 +161,13 @@ const putInService = (number: NumberSnapshot, request: TransitionRequest): Numbe
   effects: ["join_hunt_group"],
 });
 
-function subscriptionEnded(kind: keyof typeof RESERVATION_DAYS & ReservationKind): Rule {
+function subscriptionEnded(kind: keyof typeof TIMED_RESERVATION_PERIODS & ReservationKind): Rule {
   return {
     from: ["assigned"],
     // Out of service: it no longer rings in the owner's hunt group.
-    change: (number, _request, { now }) => ({
+    change: (number, _request, { now, periods }) => ({
       fields: {
-        ...reservedFor(number.ownerId, kind, now, addDays(now, RESERVATION_DAYS[kind])),
+        ...reservedFor(number.ownerId, kind, now, startTimer(now, periods[TIMED_RESERVATION_PERIODS[kind]])),
         subscriptionId: number.subscriptionId,
       },
       effects: ["leave_hunt_group"],
@@ -168,8 +180,8 @@ export const RULES: Record<Action, Rule> = {
   reserve: {
     from: ["available"],
     check: (_number, request, context) => requireKnownOwner(request, context) ?? requireRemark(request),
-    change: (_number, request, { now }) =>
-      fieldsOnly(reservedFor(request.ownerId!, "manual", now, addDays(now, RESERVATION_DAYS.manual))),
+    change: (_number, request, { now, periods }) =>
+      fieldsOnly(reservedFor(request.ownerId!, "manual", now, startTimer(now, periods.reservationDays))),
   },
   extend: {
     from: ["reserved"],
@@ -188,12 +200,14 @@ export const RULES: Record<Action, Rule> = {
         );
       return undefined;
     },
+    // The paid period's end, not a period of ours: no policy recomputes it.
     change: (number, request) =>
       fieldsOnly({
         reservationKind: "charged",
         reservationExpiresAt: request.until!,
         subscriptionId: request.subscriptionId!,
         ownerId: number.ownerId,
+        ...NO_TIMER,
       }),
   },
   release: {
@@ -251,10 +265,10 @@ export const RULES: Record<Action, Rule> = {
         : undefined,
     // An allocated (site) number stays allocated; any other goes back to a free reservation.
     // Its settings are cleared (seed 000), so a main number's forwarding to the hunt group ends.
-    change: (number, _request, { now }) => ({
+    change: (number, _request, { now, periods }) => ({
       fields: number.siteId
         ? reservedFor(number.ownerId, "allocation", now, null)
-        : reservedFor(number.ownerId, "manual", now, addDays(now, RESERVATION_DAYS.manual)),
+        : reservedFor(number.ownerId, "manual", now, startTimer(now, periods.reservationDays)),
       effects: [
         "clear_settings",
         "reset_pin",
@@ -282,14 +296,19 @@ export const RULES: Record<Action, Rule> = {
       (request.until && request.until <= now
         ? refuse("until_not_later", "A lock's expiry must be in the future.")
         : undefined),
-    change: (_number, request, { now, lockPeriodDays }) =>
-      fieldsOnly({
+    change: (_number, request, { now, periods }) => {
+      // An explicit `until` is the caller's, not a period's: no policy recomputes it.
+      const timer = request.until || request.permanent ? null : startTimer(now, periods.lockDays);
+      return fieldsOnly({
         ...EMPTY_HOLD,
         state: "locked",
         lockedAt: now,
-        lockExpiresAt: request.permanent ? null : (request.until ?? addDays(now, lockPeriodDays)),
+        // A permanent lock (platform_admin) never expires and sends no lock notices.
+        lockExpiresAt: request.permanent ? null : (request.until ?? timer!.expiresAt),
         lockRemark: request.remark!.trim(),
-      }),
+        ...timer?.fields,
+      });
+    },
   },
   unlock: {
     from: ["locked"],

@@ -54,13 +54,5 @@ export type OrganizationKind = (typeof ORGANIZATION_KINDS)[number];
 export const ROLES = ["platform_admin", "partner_admin", "customer_admin", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Days of reservation each timed kind grants (SPEC "Transitions", seed 004). */
-export const RESERVATION_DAYS = {
-  manual: 28,
-  subscription_expired: 56,
-  subscription_terminated: 28,
-  swapped_out: 1,
-} as const satisfies Partial<Record<ReservationKind, number>>;
-
 /** Days before an expiry at which the reserver or support desk is told. */
 export const NOTICE_DAYS = 7;

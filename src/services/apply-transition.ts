@@ -6,7 +6,7 @@ import { finishTransition, lockPendingWithNumber, toTransitionView } from "../db
 import type { Dependencies } from "../dependencies.js";
 import { decide } from "../lifecycle/decide.js";
 import type { NumberChange } from "../lifecycle/number-state.js";
-import { loadDecisionContext } from "./decision-context.js";
+import { loadDecisionContext, type PeriodSources } from "./decision-context.js";
 import { fromStored, type StoredRequest } from "./transition-request.js";
 import { numberFacts, recordEvents, type WebhookEventType } from "./webhooks.js";
 
@@ -29,7 +29,8 @@ export async function applyTransition(
 ): Promise<AppliedOutcome | null> {
   return deps.db.transaction().execute(async (trx) => {
     const events = new TransitionEvents();
-    const outcome = await applyPending(trx, deps, transitionId, events);
+    const sources = { config: deps.config, policies: await deps.policies.current(trx) };
+    const outcome = await applyPending(trx, deps, transitionId, sources, events);
     await events.record(trx, deps.clock.now());
     return outcome;
   });
@@ -55,7 +56,9 @@ export async function applyTransitions(
       .execute();
     const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
     const events = new TransitionEvents();
-    for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id, events));
+    // One check of the policy set for the whole batch: it shares one transaction anyway.
+    const sources = { config: deps.config, policies: await deps.policies.current(trx) };
+    for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id, sources, events));
     await events.record(trx, deps.clock.now());
     return outcomes;
   });
@@ -69,6 +72,7 @@ async function applyPending(
   trx: Transaction<Database>,
   deps: Dependencies,
   transitionId: string,
+  sources: PeriodSources,
   events: TransitionEvents,
 ): Promise<AppliedOutcome | null> {
   const locked = await lockPendingWithNumber(trx, transitionId);
@@ -77,11 +81,7 @@ async function applyPending(
   const now = deps.clock.now();
   const request = fromStored(transition.request as StoredRequest);
   const snapshot = toSnapshot(row);
-  const decision = decide(
-    snapshot,
-    request,
-    await loadDecisionContext(trx, snapshot, request, deps.config, now),
-  );
+  const decision = decide(snapshot, request, await loadDecisionContext(trx, snapshot, request, sources, now));
   const before = historySnapshot(snapshot);
   const outcome = { transitionId, number: row.number, action: transition.action };
   const times = { requestedAt: transition.requested_at, finishedAt: now };

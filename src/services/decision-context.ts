@@ -3,23 +3,29 @@ import type { Config } from "../config.js";
 import { loadSiteFacts } from "../db/sites.js";
 import type { Database } from "../db/tables.js";
 import type { DecisionContext, NumberSnapshot, TransitionRequest } from "../lifecycle/number-state.js";
+import { defaultPeriods, type NumberPolicy, resolvePeriods } from "../lifecycle/policies.js";
 import type { Action } from "../lifecycle/states.js";
 
 /** Actions whose rules look at the organisation's standing at the number's site. */
 const SITE_ACTIONS: ReadonlySet<Action> = new Set(["allocate", "assign", "activate"]);
+
+/** The settings periods come from: the configured defaults and the policy set in force. */
+export interface PeriodSources {
+  config: Pick<Config, "cooldownDays" | "lockPeriodDays">;
+  policies: readonly NumberPolicy[];
+}
 
 /** Gathers what decide() needs beyond the number row, inside the caller's transaction. */
 export async function loadDecisionContext(
   trx: Transaction<Database>,
   number: NumberSnapshot,
   request: TransitionRequest,
-  config: Pick<Config, "cooldownDays" | "lockPeriodDays">,
+  sources: PeriodSources,
   now: Date,
 ): Promise<DecisionContext> {
   const context: DecisionContext = {
     now,
-    cooldownDays: config.cooldownDays,
-    lockPeriodDays: config.lockPeriodDays,
+    periods: resolvePeriods(sources.policies, number, defaultPeriods(sources.config)),
   };
   if (request.ownerId) {
     const owner = await trx

@@ -11,6 +11,7 @@ import { endCooldowns, expireLocks, expireReservations, withSweepLock } from "..
 import type { Database } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { addDays } from "../lifecycle/periods.js";
+import { LEGAL_MINIMUM_COOLDOWN } from "../lifecycle/policies.js";
 import { NOTICE_DAYS } from "../lifecycle/states.js";
 import { observeSweep } from "../metrics.js";
 import { enqueuePendingNotices } from "./notices.js";
@@ -132,13 +133,13 @@ async function applySweeps(
   const runId = randomUUID();
   const recordedAt = deps.clock.now();
   const { cooldownDays, platformSupportEmail } = deps.config;
-  const cooldownUntil = cooldownDays > 0 ? addDays(at, cooldownDays) : null;
+  const reservationExpiry = { at, defaultCooldownDays: cooldownDays, legalMinimum: LEGAL_MINIMUM_COOLDOWN };
 
   // Metrics describe what happened; a dry run happened to nothing.
   const measured = <T>(sweep: string, task: () => Promise<T[]>) => (dryRun ? task() : observed(sweep, task));
 
   const reservationsExpired = await measured("reservations", () =>
-    inBatches(batchSize, (limit) => expireReservations(db, { at, limit, cooldownUntil })),
+    inBatches(batchSize, (limit) => expireReservations(db, { ...reservationExpiry, limit })),
   );
   const locksExpired = await measured("locks", () =>
     inBatches(batchSize, (limit) => expireLocks(db, { at, limit, runId, platformSupportEmail, recordedAt })),

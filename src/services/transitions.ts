@@ -88,7 +88,13 @@ export async function requestTransition(
       const decision = decide(
         snapshot,
         request,
-        await loadDecisionContext(trx, snapshot, request, deps.config, now),
+        await loadDecisionContext(
+          trx,
+          snapshot,
+          request,
+          { config: deps.config, policies: await deps.policies.current(trx) },
+          now,
+        ),
       );
       if (!decision.ok) throw new AppError(decision.code, decision.message);
 

@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const OBJECT_FIELDS = ["pending", "reservation", "lock"];
+const OBJECT_FIELDS = ["pending", "reservation", "lock", "timerPolicy"];
 /** A nested JSON number flattened the way the CSV names its columns ("reservation.kind"). */
 function flatten(value: Record<string, unknown>, prefix = ""): Record<string, string> {
   const flat: Record<string, string> = {};

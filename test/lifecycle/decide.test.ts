@@ -9,7 +9,9 @@ import type {
   SiteFacts,
   TransitionRequest,
 } from "../../src/lifecycle/number-state.js";
+import { defaultPeriods, type Periods, resolvePeriods } from "../../src/lifecycle/policies.js";
 import { ACTIONS, type Action, STATES, type State } from "../../src/lifecycle/states.js";
+import { numberSnapshot } from "./snapshot.js";
 
 // Fixed instant; periods are computed here by hand so a wrong addDays() also fails these tests.
 const NOW = new Date("2026-01-01T00:00:00.000Z");
@@ -24,28 +26,7 @@ const DID_SUBSCRIPTION = "sub-did-1";
 const END_USER = "user-7";
 const CUSTOMER: OrganizationFacts = { id: OWNER, kind: "customer", partnerId: PARTNER };
 
-function snapshot(overrides: Partial<NumberSnapshot> = {}): NumberSnapshot {
-  return {
-    number: "+6561234567",
-    partnerId: null,
-    siteId: null,
-    mainNumber: false,
-    state: "available",
-    ownerId: null,
-    subscriptionId: null,
-    endUserId: null,
-    reservationKind: null,
-    reservedAt: null,
-    reservationExpiresAt: null,
-    lockedAt: null,
-    lockExpiresAt: null,
-    lockRemark: null,
-    cooldownUntil: null,
-    deletedReason: null,
-    inServiceSinceAvailable: false,
-    ...overrides,
-  };
-}
+const snapshot = numberSnapshot;
 
 /** A typical number in each state. */
 const IN_STATE: Record<State, Partial<NumberSnapshot>> = {
@@ -70,11 +51,14 @@ const IN_STATE: Record<State, Partial<NumberSnapshot>> = {
 const inState = (state: State, overrides: Partial<NumberSnapshot> = {}) =>
   snapshot({ ...IN_STATE[state], ...overrides });
 
+/** The defaults (cooldown 30, lock 28, holds 28/56/28/1), with any period changed by hand. */
+const periodsOf = (days: Partial<Periods> = {}) =>
+  resolvePeriods([], snapshot(), { ...defaultPeriods({ cooldownDays: 30, lockPeriodDays: 28 }), ...days });
+
 function context(overrides: Partial<DecisionContext> = {}): DecisionContext {
   return {
     now: NOW,
-    cooldownDays: 30,
-    lockPeriodDays: 28,
+    periods: periodsOf(),
     requestedOwner: CUSTOMER,
     site: null,
     ...overrides,
@@ -104,6 +88,8 @@ const CLEARED: Partial<LifecycleFields> = {
   lockRemark: null,
   cooldownUntil: null,
   deletedReason: null,
+  timerStartedAt: null,
+  timerPolicy: null,
 };
 
 function changeOf(decision: Decision): NumberChange {
@@ -441,6 +427,7 @@ describe("decide: the change on success", () => {
         reservationKind: "manual",
         reservedAt: NOW,
         reservationExpiresAt: new Date("2026-01-29T00:00:00.000Z"),
+        timerStartedAt: NOW,
       },
       effects: [],
     });
@@ -457,6 +444,8 @@ describe("decide: the change on success", () => {
         reservationExpiresAt: until,
         subscriptionId: DID_SUBSCRIPTION,
         ownerId: OWNER,
+        timerStartedAt: null,
+        timerPolicy: null,
       },
       effects: [],
     });
@@ -472,6 +461,7 @@ describe("decide: the change on success", () => {
         ...CLEARED,
         state: "cooldown",
         cooldownUntil: new Date("2026-01-31T00:00:00.000Z"),
+        timerStartedAt: NOW,
         inServiceSinceAvailable: false,
       },
     ],
@@ -485,17 +475,34 @@ describe("decide: the change on success", () => {
       "in service, 7-day cooldown",
       true,
       7,
-      { ...CLEARED, state: "cooldown", cooldownUntil: days(7), inServiceSinceAvailable: false },
+      {
+        ...CLEARED,
+        state: "cooldown",
+        cooldownUntil: days(7),
+        timerStartedAt: NOW,
+        inServiceSinceAvailable: false,
+      },
     ],
   ] as const)("release of a number %s", (_label, inServiceSinceAvailable, cooldownDays, fields) => {
     const number = inState("reserved", { inServiceSinceAvailable });
-    const change = changeOf(run(number, { action: "release", remark: "done" }, { cooldownDays }));
+    const change = changeOf(
+      run(number, { action: "release", remark: "done" }, { periods: periodsOf({ cooldownDays }) }),
+    );
     expect(change).toEqual({ fields, effects: ["clear_settings", "reset_pin"] });
   });
 
   it.each([
     [false, { ...CLEARED, state: "available", inServiceSinceAvailable: false }],
-    [true, { ...CLEARED, state: "cooldown", cooldownUntil: days(30), inServiceSinceAvailable: false }],
+    [
+      true,
+      {
+        ...CLEARED,
+        state: "cooldown",
+        cooldownUntil: days(30),
+        timerStartedAt: NOW,
+        inServiceSinceAvailable: false,
+      },
+    ],
   ] as const)("deallocate with inServiceSinceAvailable %s", (inServiceSinceAvailable, fields) => {
     const number = inState("reserved", {
       reservationKind: "allocation",
@@ -576,6 +583,7 @@ describe("decide: the change on success", () => {
           reservationKind: action,
           reservedAt: NOW,
           reservationExpiresAt: expiresAt,
+          timerStartedAt: NOW,
         },
         effects: ["leave_hunt_group"],
       });
@@ -591,6 +599,7 @@ describe("decide: the change on success", () => {
         reservationKind: "manual",
         reservedAt: NOW,
         reservationExpiresAt: days(28),
+        timerStartedAt: NOW,
       },
       effects: ["clear_settings", "reset_pin", "leave_hunt_group"],
     });
@@ -608,10 +617,21 @@ describe("decide: the change on success", () => {
     [14, days(14)],
   ])("lock without until expires after the lock period (%i days)", (lockPeriodDays, lockExpiresAt) => {
     const change = changeOf(
-      run(inState("available"), { action: "lock", remark: "  voicemail  " }, { lockPeriodDays }),
+      run(
+        inState("available"),
+        { action: "lock", remark: "  voicemail  " },
+        { periods: periodsOf({ lockDays: lockPeriodDays }) },
+      ),
     );
     expect(change).toEqual({
-      fields: { ...CLEARED, state: "locked", lockedAt: NOW, lockExpiresAt, lockRemark: "voicemail" },
+      fields: {
+        ...CLEARED,
+        state: "locked",
+        lockedAt: NOW,
+        lockExpiresAt,
+        lockRemark: "voicemail",
+        timerStartedAt: NOW,
+      },
       effects: [],
     });
   });
@@ -619,7 +639,14 @@ describe("decide: the change on success", () => {
   it("lock with until expires then", () => {
     const until = new Date(NOW.getTime() + 1);
     const change = changeOf(run(inState("available"), { action: "lock", remark: "voicemail", until }));
-    expect(change.fields).toMatchObject({ state: "locked", lockedAt: NOW, lockExpiresAt: until });
+    // An explicit expiry is no period's: no policy will recompute it.
+    expect(change.fields).toMatchObject({
+      state: "locked",
+      lockedAt: NOW,
+      lockExpiresAt: until,
+      timerStartedAt: null,
+      timerPolicy: null,
+    });
   });
 
   it("unlock returns the number to available", () => {

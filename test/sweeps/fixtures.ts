@@ -3,7 +3,7 @@ import type { App } from "../../src/api/app.js";
 import type { NewNumberRow } from "../../src/db/tables.js";
 import type { Dependencies } from "../../src/dependencies.js";
 import type { SweepReport } from "../../src/services/sweeps.js";
-import { call, freshNumber } from "../support/api.js";
+import { call, finished, freshNumber, transition } from "../support/api.js";
 
 export const DAY_MS = 86_400_000;
 export const MINUTE_MS = 60_000;
@@ -16,6 +16,30 @@ export async function sweep(app: App, body: { at?: Date; dryRun?: boolean } = {}
   });
   expect(response.status, response.text).toBe(200);
   return response.body;
+}
+
+/** Sweeps as of `at` and waits until every e-mail it queued has been sent. */
+export async function sweepAndSend(app: App, deps: Dependencies, at: Date): Promise<SweepReport> {
+  const report = await sweep(app, { at });
+  await mailQueueIdle(deps);
+  return report;
+}
+
+/** Puts `number` into service for `ownerId`, then billing reports the subscription `event`. */
+export async function endSubscription(
+  app: App,
+  number: string,
+  ownerId: string,
+  event: "expired" | "terminated" | "swapped_out",
+) {
+  const subscriptionId = `sub-${number.slice(1)}`;
+  await transition(app, number, { action: "assign", ownerId, subscriptionId });
+  const response = await call(app, "POST", `/v1/subscriptions/${subscriptionId}/events`, {
+    body: { type: event },
+  });
+  expect(response.status, response.text).toBe(202);
+  expect((await finished(app, response.body.transitions[0].id)).status).toBe("applied");
+  return number;
 }
 
 /** Waits until the mail queue holds no job that could still send something. */

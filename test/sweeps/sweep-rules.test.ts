@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toSnapshot } from "../../src/db/numbers.js";
+import { defaultPeriods, resolvePeriods } from "../../src/lifecycle/policies.js";
 import { returnToInventory } from "../../src/lifecycle/rules.js";
 import { runSweeps } from "../../src/services/sweeps.js";
 import { addNumbers, createOrganization, freshNumber, getNumber, transition } from "../support/api.js";
@@ -61,7 +62,10 @@ describe("reservation expiry is the pure rule, applied set-based", () => {
 
       const expected = {
         ...before,
-        ...returnToInventory(before, { now: at, cooldownDays, lockPeriodDays: 28 }),
+        ...returnToInventory(before, {
+          now: at,
+          periods: resolvePeriods([], before, defaultPeriods({ cooldownDays, lockPeriodDays: 28 })),
+        }),
       };
       const row = await numberRow(t.deps, number);
       expect(toSnapshot(row)).toEqual(expected);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addNumber, call, createOrganization, finished, getNumber, transition } from "../support/api.js";
+import { addNumber, createOrganization, getNumber, transition } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
 import { type SmtpCapture, startSmtpCapture } from "../support/smtp.js";
-import { DAY_MS, history, MINUTE_MS, mailQueueIdle, notices, shift, sweep } from "./fixtures.js";
+import { DAY_MS, endSubscription, history, MINUTE_MS, notices, shift, sweepAndSend } from "./fixtures.js";
 
 let t: TestContext;
 let smtp: SmtpCapture;
@@ -17,30 +17,16 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-/** Sweeps as of `at` and waits until every e-mail it queued has been sent. */
-async function sweepAt(at: Date) {
-  const report = await sweep(t.app, { at });
-  await mailQueueIdle(t.deps);
-  return report;
-}
+const sweepAt = (at: Date) => sweepAndSend(t.app, t.deps, at);
 
 async function expiryOf(number: string): Promise<Date> {
   const { body } = await getNumber(t.app, number);
   return new Date(body.reservation.expiresAt);
 }
 
-/** Puts a number into service for `ownerId`, then billing reports the subscription `event`. */
-async function reservedAfterSubscription(ownerId: string, event: "expired" | "swapped_out") {
-  const number = await addNumber({}, t.app);
-  const subscriptionId = `sub-${number.slice(1)}`;
-  await transition(t.app, number, { action: "assign", ownerId, subscriptionId });
-  const response = await call(t.app, "POST", `/v1/subscriptions/${subscriptionId}/events`, {
-    body: { type: event },
-  });
-  expect(response.status, response.text).toBe(202);
-  expect((await finished(t.app, response.body.transitions[0].id)).status).toBe("applied");
-  return number;
-}
+/** A fresh number put into service for `ownerId`, then billing reports the subscription `event`. */
+const reservedAfterSubscription = async (ownerId: string, event: "expired" | "swapped_out") =>
+  endSubscription(t.app, await addNumber({}, t.app), ownerId, event);
 
 describe("reservation timelines, swept as of chosen instants", () => {
   it("28 days (manual): one notice to the customer's billing e-mail 7 days ahead, then available", async () => {
