@@ -1414,6 +1414,11 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                                 version: number;
+                                /** @description The policy whose period set the running reservation, lock or cooldown; null when the configured default set it or no period did (docs/policies.md) */
+                                timerPolicy: {
+                                    country: string | null;
+                                    class: string | null;
+                                } | null;
                                 /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
                                 allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
                             }[];
@@ -1602,6 +1607,11 @@ export interface paths {
                                 createdAt: string;
                                 updatedAt: string;
                                 version: number;
+                                /** @description The policy whose period set the running reservation, lock or cooldown; null when the configured default set it or no period did (docs/policies.md) */
+                                timerPolicy: {
+                                    country: string | null;
+                                    class: string | null;
+                                } | null;
                                 /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
                                 allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
                             }[];
@@ -1975,6 +1985,11 @@ export interface paths {
                             createdAt: string;
                             updatedAt: string;
                             version: number;
+                            /** @description The policy whose period set the running reservation, lock or cooldown; null when the configured default set it or no period did (docs/policies.md) */
+                            timerPolicy: {
+                                country: string | null;
+                                class: string | null;
+                            } | null;
                             /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
                             allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
                         };
@@ -2179,6 +2194,11 @@ export interface paths {
                             createdAt: string;
                             updatedAt: string;
                             version: number;
+                            /** @description The policy whose period set the running reservation, lock or cooldown; null when the configured default set it or no period did (docs/policies.md) */
+                            timerPolicy: {
+                                country: string | null;
+                                class: string | null;
+                            } | null;
                             /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
                             allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
                         };
@@ -5780,6 +5800,11 @@ export interface paths {
                             createdAt: string;
                             updatedAt: string;
                             version: number;
+                            /** @description The policy whose period set the running reservation, lock or cooldown; null when the configured default set it or no period did (docs/policies.md) */
+                            timerPolicy: {
+                                country: string | null;
+                                class: string | null;
+                            } | null;
                             /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
                             allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
                         };
@@ -5982,8 +6007,472 @@ export interface paths {
                             createdAt: string;
                             updatedAt: string;
                             version: number;
+                            /** @description The policy whose period set the running reservation, lock or cooldown; null when the configured default set it or no period did (docs/policies.md) */
+                            timerPolicy: {
+                                country: string | null;
+                                class: string | null;
+                            } | null;
                             /** @description the actions this key may request now; [] while pending and for a viewer. A listed action may still be rejected by a rule that depends on other rows (no_entitlement, main_number_taken, not_at_site, unknown_organization) */
                             allowedActions: ("reserve" | "extend" | "release" | "allocate" | "deallocate" | "assign" | "activate" | "deactivate" | "assign_user" | "unassign_user" | "lock" | "unlock" | "delete" | "recover")[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The number policies: period overrides per country and number class */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            policies: {
+                                country: string | null;
+                                class: string | null;
+                                cooldownDays?: number;
+                                lockDays?: number;
+                                reservationDays?: number;
+                                subscriptionExpiredDays?: number;
+                                subscriptionTerminatedDays?: number;
+                                swappedOutDays?: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace the whole policy set; it applies to timers started after it */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        policies: {
+                            country?: string | null;
+                            class?: (("ported_in" | "golden") | string) | null;
+                            cooldownDays?: number;
+                            lockDays?: number;
+                            reservationDays?: number;
+                            subscriptionExpiredDays?: number;
+                            subscriptionTerminatedDays?: number;
+                            swappedOutDays?: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            policies: {
+                                country: string | null;
+                                class: string | null;
+                                cooldownDays?: number;
+                                lockDays?: number;
+                                reservationDays?: number;
+                                subscriptionExpiredDays?: number;
+                                subscriptionTerminatedDays?: number;
+                                swappedOutDays?: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Recompute running timers from their start under today's policies (a dry run by default) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        dryRun?: boolean;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            numbers: number;
+                            changes: {
+                                number: string;
+                                /** @enum {string} */
+                                field: "reservation.expiresAt" | "lock.expiresAt" | "cooldownUntil";
+                                from: string;
+                                to: string;
+                            }[];
                         };
                     };
                 };
