@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { addNumber, createOrganization, getNumber } from "../support/api.js";
 import { ADMIN_KEY } from "../support/context.js";
 import { type ConsoleWorld, expectText, hasFocus, rowOf, startConsoleWorld, tabTo } from "./world.js";
+
+// A browser on a shared 2-core machine: give each test room, still failing a hang.
+vi.setConfig({ testTimeout: 90_000 });
 
 let world: ConsoleWorld;
 beforeAll(async () => {

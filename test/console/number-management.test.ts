@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   addNumber,
   addNumbers,
@@ -10,6 +10,9 @@ import {
 import { ADMIN_KEY } from "../support/context.js";
 import { DAY_MS, insertNumber, shift } from "../sweeps/fixtures.js";
 import { type ConsoleWorld, expectText, rowOf, signIn, startConsoleWorld } from "./world.js";
+
+// A browser on a shared 2-core machine: give each test room, still failing a hang.
+vi.setConfig({ testTimeout: 90_000 });
 
 let world: ConsoleWorld;
 beforeAll(async () => {

@@ -1,8 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { applied } from "../sites/site-world.js";
 import { addNumbers, createKey, createOrganization, freshNumber } from "../support/api.js";
 import { type ConsoleWorld, expectText, rowOf, startConsoleWorld } from "./world.js";
+
+// A browser on a shared 2-core machine: give each test room, still failing a hang.
+vi.setConfig({ testTimeout: 90_000 });
 
 let world: ConsoleWorld;
 let partnerA: { id: string; name: string };

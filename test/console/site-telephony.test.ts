@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { applied } from "../sites/site-world.js";
 import { addNumbers, call, createKey, createOrganization, freshNumber, getNumber } from "../support/api.js";
 import { type ConsoleWorld, expectText, rowOf, startConsoleWorld } from "./world.js";
+
+// A browser on a shared 2-core machine: give each test room, still failing a hang.
+vi.setConfig({ testTimeout: 90_000 });
 
 let world: ConsoleWorld;
 let siteId: string;

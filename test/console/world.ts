@@ -103,7 +103,7 @@ export async function signIn(page: Page, key: string) {
 }
 
 /** Waits until the locator's text contains `text` (auto-waiting, no sleeps). */
-export async function expectText(locator: Locator, text: string | RegExp, timeout = 15_000) {
+export async function expectText(locator: Locator, text: string | RegExp, timeout = 20_000) {
   await expect
     .poll(async () => ((await locator.count()) > 0 ? ((await locator.first().textContent()) ?? "") : ""), {
       timeout,

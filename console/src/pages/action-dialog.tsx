@@ -3,16 +3,12 @@ import { api, unwrap } from "../api/client";
 import type { NumberAction, NumberView, TransitionBody } from "../api/models";
 import { Dialog } from "../components/dialog";
 import { CheckboxField, FormActions, SelectField, TextAreaField, TextField } from "../components/fields";
-import {
-  NO_ORGANIZATION,
-  type OrganizationChoice,
-  OrganizationPicker,
-  resolveOrganization,
-} from "../components/organization-picker";
+import { OrganizationPicker } from "../components/organization-picker";
 import { ACTION_FORMS, type ActionField } from "../lib/actions";
 import { type FormErrors, toFormErrors } from "../lib/form-errors";
 import { DELETE_REASONS, localInputToIso } from "../lib/format";
 import { newIdempotencyKey } from "../lib/idempotency";
+import { NO_ORGANIZATION, type OrganizationChoice, resolveOrganization } from "../lib/organizations";
 import { useSession } from "../lib/session";
 
 export interface Requested {

@@ -1,13 +1,15 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, lazy, Suspense, useEffect, useState } from "react";
 import { ApiError } from "../api/client";
 import { CheckboxField, SelectField, TextField } from "../components/fields";
-import {
-  type OrganizationChoice,
-  OrganizationPicker,
-  resolveOrganization,
-} from "../components/organization-picker";
+import { Loading } from "../components/notices";
 import { CAPABILITIES, humanize, isoToLocalInput, localInputToIso, RESERVATION_KINDS } from "../lib/format";
+import { type OrganizationChoice, resolveOrganization } from "../lib/organizations";
 import type { ParamChanges } from "../lib/url-state";
+
+// The combobox (and its library) loads only when "More filters" is opened.
+const OrganizationPicker = lazy(() =>
+  import("../components/organization-picker").then((module) => ({ default: module.OrganizationPicker })),
+);
 
 /** The search fields of seed 004, as the URL (and the API's query) names them. */
 export const FILTER_PARAMS = [
@@ -102,6 +104,8 @@ export function NumberFilters({
   }
 
   const folded = advancedCount(params);
+  // Rendered only while open, so the first page does not load what the folded filters need.
+  const [moreOpen, setMoreOpen] = useState(folded > 0);
   return (
     <search>
       <form className="search-form" onSubmit={apply} noValidate>
@@ -122,68 +126,78 @@ export function NumberFilters({
             Clear
           </button>
         </div>
-        <details className="more-filters" open={folded > 0 || undefined}>
+        <details
+          className="more-filters"
+          open={moreOpen}
+          onToggle={(event) => setMoreOpen(event.currentTarget.open)}
+        >
           <summary>More filters{folded > 0 ? ` (${folded} applied)` : ""}</summary>
-          <div className="filter-grid">
-            <TextField label="SKU" value={draft.sku} onChange={set("sku")} />
-            <SelectField
-              label="Capability"
-              value={draft.capability}
-              onChange={set("capability")}
-              options={[{ value: "", label: "Any" }, ...CAPABILITIES]}
-            />
-            <TextField label="Vendor" value={draft.vendor} onChange={set("vendor")} />
-            <TextField label="Country" value={draft.country} onChange={set("country")} placeholder="SG" />
-            <TextField label="Routing" value={draft.routing} onChange={set("routing")} />
-            <TextField
-              label="Visible to domain"
-              value={draft.visibleToDomain}
-              onChange={set("visibleToDomain")}
-            />
-            <TextField
-              label="Subscription UUID"
-              value={draft.subscriptionId}
-              onChange={set("subscriptionId")}
-            />
-            <OrganizationPicker
-              label="Owner"
-              value={draft.owner}
-              onChange={(owner) => setDraft((current) => ({ ...current, owner }))}
-              error={errors.owner}
-            />
-            <OrganizationPicker
-              label="Partner"
-              kind="partner"
-              value={draft.partner}
-              onChange={(partner) => setDraft((current) => ({ ...current, partner }))}
-              error={errors.partner}
-            />
-            <SelectField
-              label="Reservation kind"
-              value={draft.reservationKind}
-              onChange={set("reservationKind")}
-              options={[
-                { value: "", label: "Any" },
-                ...RESERVATION_KINDS.map((kind) => ({ value: kind, label: humanize(kind) })),
-              ]}
-            />
-            <TextField
-              label="Expires before (UTC)"
-              type="datetime-local"
-              value={draft.expiresBefore}
-              onChange={set("expiresBefore")}
-            />
-            <CheckboxField
-              label="Golden"
-              checked={draft.golden === "true"}
-              onChange={(checked) => set("golden")(checked ? "true" : "")}
-            />
-            <CheckboxField
-              label="Ported-In"
-              checked={draft.portedIn === "true"}
-              onChange={(checked) => set("portedIn")(checked ? "true" : "")}
-            />
-          </div>
+          {moreOpen ? (
+            <div className="filter-grid">
+              <TextField label="SKU" value={draft.sku} onChange={set("sku")} />
+              <SelectField
+                label="Capability"
+                value={draft.capability}
+                onChange={set("capability")}
+                options={[{ value: "", label: "Any" }, ...CAPABILITIES]}
+              />
+              <TextField label="Vendor" value={draft.vendor} onChange={set("vendor")} />
+              <TextField label="Country" value={draft.country} onChange={set("country")} placeholder="SG" />
+              <TextField label="Routing" value={draft.routing} onChange={set("routing")} />
+              <TextField
+                label="Visible to domain"
+                value={draft.visibleToDomain}
+                onChange={set("visibleToDomain")}
+              />
+              <TextField
+                label="Subscription UUID"
+                value={draft.subscriptionId}
+                onChange={set("subscriptionId")}
+              />
+              <Suspense fallback={<Loading what="the organisation pickers" />}>
+                <OrganizationPicker
+                  key={`owner:${signature}`}
+                  label="Owner"
+                  value={draft.owner}
+                  onChange={(owner) => setDraft((current) => ({ ...current, owner }))}
+                  error={errors.owner}
+                />
+                <OrganizationPicker
+                  key={`partner:${signature}`}
+                  label="Partner"
+                  kind="partner"
+                  value={draft.partner}
+                  onChange={(partner) => setDraft((current) => ({ ...current, partner }))}
+                  error={errors.partner}
+                />
+              </Suspense>
+              <SelectField
+                label="Reservation kind"
+                value={draft.reservationKind}
+                onChange={set("reservationKind")}
+                options={[
+                  { value: "", label: "Any" },
+                  ...RESERVATION_KINDS.map((kind) => ({ value: kind, label: humanize(kind) })),
+                ]}
+              />
+              <TextField
+                label="Expires before (UTC)"
+                type="datetime-local"
+                value={draft.expiresBefore}
+                onChange={set("expiresBefore")}
+              />
+              <CheckboxField
+                label="Golden"
+                checked={draft.golden === "true"}
+                onChange={(checked) => set("golden")(checked ? "true" : "")}
+              />
+              <CheckboxField
+                label="Ported-In"
+                checked={draft.portedIn === "true"}
+                onChange={(checked) => set("portedIn")(checked ? "true" : "")}
+              />
+            </div>
+          ) : null}
         </details>
       </form>
     </search>

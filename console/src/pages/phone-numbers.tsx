@@ -9,7 +9,7 @@ import { Loading, Problem } from "../components/notices";
 import { NumberLink, StateCell } from "../components/number-cells";
 import { Pager, useCursorTrail } from "../components/pager";
 import { STATES } from "../lib/format";
-import { organizationByName } from "../lib/organization-names";
+import { organizationByName } from "../lib/organizations";
 import { pickParams, useUrlParams } from "../lib/url-state";
 
 const PAGE_SIZE = 50;
