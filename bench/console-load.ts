@@ -6,12 +6,44 @@
 import type { Page } from "playwright-core";
 import { buildConsole, measureBundle } from "../scripts/build-console.js";
 import { launchChromium } from "../test/support/browser.js";
-import { percentile, progress, summarize } from "./support.js";
+import { percentile, progress, sleep, summarize } from "./support.js";
 
 const LOADS = 20;
 const WARM_UP = 2;
 /** Where the console keeps the key (console/src/lib/session-storage.ts): a signed-in tab. */
 const SESSION_KEY = "numbers.console.apiKey";
+
+/**
+ * Notes, in the page, the first frame that shows a number row and the first that shows the state
+ * counts (ms after navigation start): what a person sees, without the benchmark's own latency
+ * in watching for it, which on a busy machine adds up to a second.
+ */
+const WATCH_FOR_FIRST_PAINTS = `(() => {
+  const seen = {};
+  window.__consoleShown = seen;
+  new MutationObserver(() => {
+    for (const [name, selector] of [["row", "tbody tr th a"], ["counts", '[role="tab"] .count']])
+      if (!(name in seen) && document.querySelector(selector)) {
+        seen[name] = null;
+        requestAnimationFrame(() => { seen[name] = performance.now(); });
+      }
+  }).observe(document, { childList: true, subtree: true });
+})()`;
+
+/**
+ * The two moments noted by the page. Polled from here: a predicate polled inside the page would
+ * need eval, which the console's Content-Security-Policy rightly refuses.
+ */
+async function paintsSeen(page: Page): Promise<{ row: number; counts: number }> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const shown = (await page.evaluate("window.__consoleShown")) as { row?: number; counts?: number };
+    if (shown.row && shown.counts) return { row: shown.row, counts: shown.counts };
+    if (Date.now() > deadline)
+      throw new Error("The console did not show its first row and counts within 30 s.");
+    await sleep(20);
+  }
+}
 
 /** When each request of the load ended, by the browser's Navigation and Resource Timing. */
 async function timeline(page: Page): Promise<Record<string, number>> {
@@ -44,6 +76,7 @@ export async function measureConsoleLoad(base: string, apiKey: string) {
   const browser = await launchChromium();
   const firstRow: number[] = [];
   const counts: number[] = [];
+  const observedRow: number[] = [];
   const phases: Record<string, number[]> = {};
   try {
     for (let load = 0; load < WARM_UP + LOADS; load++) {
@@ -52,16 +85,17 @@ export async function measureConsoleLoad(base: string, apiKey: string) {
       await context.addInitScript(
         `sessionStorage.setItem(${JSON.stringify(SESSION_KEY)}, ${JSON.stringify(apiKey)})`,
       );
+      await context.addInitScript(WATCH_FOR_FIRST_PAINTS);
       const page = await context.newPage();
       const started = performance.now();
       await page.goto(`${base}/console/numbers`);
       await page.locator("tbody tr th a").first().waitFor({ timeout: 30_000 });
       const rowMs = performance.now() - started;
-      await page.locator('[role="tab"] .count').first().waitFor({ timeout: 30_000 });
-      const countsMs = performance.now() - started;
+      const shown = await paintsSeen(page);
       if (load >= WARM_UP) {
-        firstRow.push(rowMs);
-        counts.push(countsMs);
+        firstRow.push(shown.row);
+        counts.push(shown.counts);
+        observedRow.push(rowMs);
         for (const [phase, ms] of Object.entries(await timeline(page))) {
           phases[phase] ??= [];
           phases[phase].push(ms);
@@ -76,13 +110,18 @@ export async function measureConsoleLoad(base: string, apiKey: string) {
   const bundle = measureBundle();
   return {
     loads: LOADS,
-    "first row shown (ms)": {
+    "first row shown, in the page (ms)": {
       ...summarize(firstRow),
       p95: Number(percentile(sorted(firstRow), 95).toFixed(1)),
     },
-    "state counts shown (ms)": {
+    "state counts shown, in the page (ms)": {
       ...summarize(counts),
       p95: Number(percentile(sorted(counts), 95).toFixed(1)),
+    },
+    // The same moment as the benchmark process notices it: on a busy machine, later.
+    "first row seen by the benchmark process (ms)": {
+      ...summarize(observedRow),
+      p95: Number(percentile(sorted(observedRow), 95).toFixed(1)),
     },
     // Where a load's time goes, from the browser's own timings (ms after navigation start, p50).
     "timeline p50 (ms)": Object.fromEntries(

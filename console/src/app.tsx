@@ -23,7 +23,7 @@ const SweepPreview = lazy(() =>
   import("./pages/sweep-preview").then((module) => ({ default: module.SweepPreview })),
 );
 
-const queryClient = new QueryClient({
+export const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       staleTime: 5_000,

@@ -1,8 +1,7 @@
 import * as Tabs from "@radix-ui/react-tabs";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useCallback, useMemo, useState } from "react";
-import { api, unwrap } from "../api/client";
-import type { NumberCounts, NumberQuery, NumberView } from "../api/models";
+import type { NumberView } from "../api/models";
 import { type Column, DataTable } from "../components/data-table";
 import { ExportButtons } from "../components/export-buttons";
 import { Loading, Problem } from "../components/notices";
@@ -10,66 +9,26 @@ import { expiryOf, NumberLink, StateCell } from "../components/number-cells";
 import { Pager, useCursorTrail } from "../components/pager";
 import { formatCount, formatTime } from "../lib/format";
 import { useSession } from "../lib/session";
-import { pickParams, useUrlParams } from "../lib/url-state";
-import { FILTER_PARAMS, NumberFilters } from "./number-filters";
+import { useUrlParams } from "../lib/url-state";
+import { NumberFilters } from "./number-filters";
+import { countFor, numberManagementQueries, readSearch, TABS, tabFilter } from "./number-management-queries";
 
 const AddNumbers = lazy(() => import("./add-numbers").then((module) => ({ default: module.AddNumbers })));
-
-/** Seed 004's tabs: one per state, plus everything and what is pending. */
-const TABS = [
-  { value: "all", label: "All" },
-  { value: "available", label: "Available" },
-  { value: "reserved", label: "Reserved" },
-  { value: "locked", label: "Locked" },
-  { value: "assigned", label: "Assigned" },
-  { value: "cooldown", label: "Cooldown" },
-  { value: "deleted", label: "Deleted" },
-  { value: "pending", label: "Pending" },
-] as const;
-type Tab = (typeof TABS)[number]["value"];
-
-const PAGE_SIZE = 50;
-
-function countFor(tab: Tab, counts: NumberCounts | undefined): number | undefined {
-  if (!counts) return undefined;
-  if (tab === "all") return counts.total;
-  if (tab === "pending") return counts.pending;
-  return counts.byState[tab];
-}
-
-function tabFilter(tab: Tab): Pick<NumberQuery, "state" | "status"> {
-  if (tab === "all") return {};
-  if (tab === "pending") return { status: "pending" };
-  return { state: tab };
-}
 
 export function NumberManagement() {
   const session = useSession();
   const queryClient = useQueryClient();
   const [params, update] = useUrlParams();
-  const tab = (TABS.find((item) => item.value === params.get("tab"))?.value ?? "all") as Tab;
-  const sort = params.get("sort") ?? "number";
-  const filters = pickParams(params, FILTER_PARAMS) as NumberQuery;
-  const searchKey = JSON.stringify([tab, sort, filters]);
-  const trail = useCursorTrail(searchKey);
+  const { tab, sort, filters } = readSearch(params);
+  const trail = useCursorTrail(JSON.stringify([tab, sort, filters]));
   const [ticked, setTicked] = useState<Record<string, true>>({});
   const [adding, setAdding] = useState(false);
+  const queries = numberManagementQueries(params, trail.cursor);
 
-  const counts = useQuery({
-    queryKey: ["numbers", "counts", filters],
-    queryFn: () => unwrap(api.GET("/v1/numbers/counts", { params: { query: filters } })),
-    placeholderData: keepPreviousData,
-  });
-  const query: NumberQuery = {
-    ...filters,
-    ...tabFilter(tab),
-    sort: sort as NumberQuery["sort"],
-    limit: PAGE_SIZE,
-    cursor: trail.cursor,
-  };
+  const counts = useQuery({ ...queries.counts, placeholderData: keepPreviousData });
+  const query = queries.listQuery;
   const page = useQuery({
-    queryKey: ["numbers", "list", query],
-    queryFn: () => unwrap(api.GET("/v1/numbers", { params: { query } })),
+    ...queries.list,
     placeholderData: keepPreviousData,
     // A pending row settles by itself: look again while any is shown.
     refetchInterval: (current) => (current.state.data?.items.some((item) => item.pending) ? 1500 : false),
