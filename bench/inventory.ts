@@ -13,6 +13,7 @@ import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { createDatabase } from "../src/db/database.js";
+import { selectNumberNames } from "../src/db/number-names.js";
 import type { Scope } from "../src/db/scope.js";
 import {
   type NumberFilters,
@@ -26,6 +27,7 @@ import { decodeCursor } from "../src/services/search-cursor.js";
 import { measureConsoleLoad } from "./console-load.js";
 import { measureCsvExport, measureImport } from "./inventory-bulk.js";
 import { seedInventory } from "./inventory-data.js";
+import { explainPeopleQueries, measureCounts, measureNamesCost } from "./inventory-people.js";
 import { type AppProcess, httpRequest, progress, startApp, startStack, summarize } from "./support.js";
 
 const TOTAL = Number(process.env.BENCH_INVENTORY_ROWS ?? 1_000_000);
@@ -134,6 +136,7 @@ async function measureSql(databaseUrl: string, page500Cursor: string) {
     const after = cursor ? decodeCursor(cursor, sort, filters) : undefined;
     return selectMatching(db, { kind: "all" }, filters, sort, after)
       .selectAll("numbers")
+      .select(selectNumberNames({ kind: "all" }))
       .select(sortKeyText(sort))
       .limit(101);
   };
@@ -182,6 +185,7 @@ async function explainHotQueries(databaseUrl: string, page500Cursor: string) {
     for (const [name, filters, sort, after, scope] of cases) {
       const compiled = selectMatching(db, scope ?? all, filters, sort, after)
         .selectAll("numbers")
+        .select(selectNumberNames(scope ?? all))
         .select(sortKeyText(sort))
         .limit(101)
         .compile();
@@ -216,8 +220,13 @@ export async function run(): Promise<object> {
     const { latency, page500Cursor } = await measureQueries(base);
     progress("latency of the same statements as SQL only");
     const sqlLatency = await measureSql(stack.databaseUrl, page500Cursor);
+    const counts = await measureCounts(base, HEADERS, stack.databaseUrl);
+    const namesCost = await measureNamesCost(stack.databaseUrl);
     progress("EXPLAIN ANALYZE of the hot queries");
-    const plans = await explainHotQueries(stack.databaseUrl, page500Cursor);
+    const plans = {
+      ...(await explainHotQueries(stack.databaseUrl, page500Cursor)),
+      ...(await explainPeopleQueries(stack.databaseUrl)),
+    };
     const csvExport = await measureCsvExport({
       pool,
       base,
@@ -228,7 +237,10 @@ export async function run(): Promise<object> {
     await api.stop();
     api = undefined;
     started = performance.now();
-    const importResult = await measureImport({ pool, stack, rows: TOTAL });
+    // BENCH_INVENTORY_SKIP_IMPORT=1 leaves out the import (minutes) when only the searches changed.
+    const importResult = process.env.BENCH_INVENTORY_SKIP_IMPORT
+      ? "skipped"
+      : await measureImport({ pool, stack, rows: TOTAL });
     progress(`import measured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     return {
       rows: TOTAL,
@@ -238,6 +250,8 @@ export async function run(): Promise<object> {
       console: consoleLoad,
       latencyMs: latency,
       sqlLatencyMs: sqlLatency,
+      counts,
+      namesCost,
       csvExport,
       import: importResult,
       plans,

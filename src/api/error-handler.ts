@@ -44,10 +44,18 @@ export function installErrorHandling(app: FastifyInstance) {
       return reply.code(error.status).send(errorBody(error.code, error.message, error.details));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const details: Detail[] = error.validation.map((issue) => ({
-        field: [error.validationContext, ...issue.instancePath.split("/").filter(Boolean)].join("."),
-        message: issue.message ?? "is invalid",
-      }));
+      const details: Detail[] = error.validation.flatMap((issue) => {
+        const field = [error.validationContext, ...issue.instancePath.split("/").filter(Boolean)].join(".");
+        // Unknown fields are named one by one, so a caller sees each it must drop.
+        const unknown =
+          issue.keyword === "unrecognized_keys" ? (issue.params as { keys?: unknown }).keys : null;
+        if (Array.isArray(unknown))
+          return unknown.map((key) => ({
+            field: `${field}.${String(key)}`,
+            message: "is not a field of this request",
+          }));
+        return [{ field, message: issue.message ?? "is invalid" }];
+      });
       return reply
         .code(400)
         .send(

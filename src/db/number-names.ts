@@ -52,14 +52,18 @@ function siteVisible(scope: Scope, alias: string): RawBuilder<boolean> {
  * partner never learns another's names. The CSV export runs the same expressions inside its COPY.
  */
 export function numberNameColumns(scope: Scope) {
+  // Guarded by CASE so a number without the id runs no sub-select at all: most numbers are at no
+  // site, and the planner reads the small sites table by a scan, which costs even to find nothing.
   const organizationName = (column: string) =>
-    sql<string | null>`(SELECT named.name FROM organizations AS named
-      WHERE named.id = ${sql.ref(`numbers.${column}`)} AND ${organizationVisible(scope, "named")})`;
+    sql<string | null>`CASE WHEN ${sql.ref(`numbers.${column}`)} IS NOT NULL THEN
+      (SELECT named.name FROM organizations AS named
+        WHERE named.id = ${sql.ref(`numbers.${column}`)} AND ${organizationVisible(scope, "named")}) END`;
   return {
     ownerName: organizationName("owner_id"),
     partnerName: organizationName("partner_id"),
-    siteName: sql<string | null>`(SELECT named_site.name FROM sites AS named_site
-      WHERE named_site.id = numbers.site_id AND ${siteVisible(scope, "named_site")})`,
+    siteName: sql<string | null>`CASE WHEN numbers.site_id IS NOT NULL THEN
+      (SELECT named_site.name FROM sites AS named_site
+        WHERE named_site.id = numbers.site_id AND ${siteVisible(scope, "named_site")}) END`,
   };
 }
 

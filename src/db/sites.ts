@@ -172,17 +172,30 @@ export async function findMainNumbers(db: Db, siteId: string, organizationId: st
   return query.execute();
 }
 
-/** Nominated main numbers at the site that are free to allocate now (no update in progress). */
-export async function findFreeMainNumbers(db: Db, siteId: string, limit: number): Promise<string[]> {
-  const rows = await db
+/**
+ * Free numbers of the site, lowest first, locked for the caller's transaction: available, nothing
+ * pending, main numbers or the others. Rows another transaction holds are skipped, not waited
+ * for, so a caller that holds an entitlement lock never waits on a number row (the lock order
+ * elsewhere is number row, then entitlement row).
+ */
+export async function claimFreeSiteNumbers(
+  trx: Transaction<Database>,
+  siteId: string,
+  mainNumber: boolean,
+  limit: number,
+): Promise<string[]> {
+  if (limit <= 0) return [];
+  const rows = await trx
     .selectFrom("numbers")
     .select("number")
     .where("site_id", "=", siteId)
-    .where("main_number", "=", true)
     .where("state", "=", "available")
     .where("pending_transition_id", "is", null)
+    .where("main_number", "=", mainNumber)
     .orderBy("number")
     .limit(limit)
+    .forUpdate()
+    .skipLocked()
     .execute();
   return rows.map((row) => row.number);
 }

@@ -1,4 +1,4 @@
-import { decide } from "./decide.js";
+import { accepts } from "./decide.js";
 import type { DecisionContext, NumberSnapshot, TransitionRequest } from "./number-state.js";
 import { defaultPeriods, resolvePeriods } from "./policies.js";
 import { type Action, REQUEST_ACTIONS, type RequestAction, type Role } from "./states.js";
@@ -51,11 +51,18 @@ function completedRequest(number: NumberSnapshot, action: RequestAction): Transi
   };
 }
 
+/** Periods change what an action does, never whether it is allowed: any will do here. */
+const ANY_PERIODS = resolvePeriods(
+  [],
+  { country: "", sku: "", portedIn: false, golden: false },
+  defaultPeriods({ cooldownDays: 0, lockPeriodDays: 1 }),
+);
+
 /**
  * The actions a key of `role` may request for `number` now (the number JSON's `allowedActions`).
- * Decided by the same `decide()` and rule table the API and the worker use, with what other rows
- * would say left open: the owner is taken to exist and the site to have room, so an action listed
- * here can still be rejected for `no_entitlement`, `main_number_taken`, `not_at_site` or
+ * Decided by the rule table and steps of `decide()` that the API and the worker use (`accepts`),
+ * with what other rows would say left open: the owner is taken to exist and the site to have
+ * room, so an action listed here can still be rejected for `no_entitlement`, `main_number_taken`, `not_at_site` or
  * `unknown_organization`, and an action not listed is always refused. Nothing while a transition
  * is pending, nothing for a viewer.
  */
@@ -66,12 +73,8 @@ export function allowedActions(
   now: Date,
 ): RequestAction[] {
   if (pending) return [];
-  // Periods decide when a hold ends, never whether an action may be asked for.
-  const openContext: DecisionContext = {
-    now,
-    periods: resolvePeriods([], number, defaultPeriods({ cooldownDays: 0, lockPeriodDays: 1 })),
-  };
+  const openContext: DecisionContext = { now, periods: ANY_PERIODS };
   return REQUEST_ACTIONS.filter(
-    (action) => mayRequest(role, action) && decide(number, completedRequest(number, action), openContext).ok,
+    (action) => mayRequest(role, action) && accepts(number, completedRequest(number, action), openContext),
   );
 }

@@ -26,6 +26,20 @@ export function decide(
   return { ok: true, change: rule.change(number, request, context) };
 }
 
+/**
+ * Whether decide() would accept the request: the same rule table and the same two steps (state,
+ * then checks), without building the change or a refusal's words — for asking it of every action
+ * on every number of a page (`allowedActions`).
+ */
+export function accepts(
+  number: NumberSnapshot,
+  request: TransitionRequest,
+  context: DecisionContext,
+): boolean {
+  const rule = RULES[request.action];
+  return rule.from.includes(number.state) && !rule.check?.(number, request, context);
+}
+
 function wrongState(number: NumberSnapshot, action: Action): Refusal {
   if (number.state === "cooldown" && REFUSED_WHILE_COOLING.has(action)) {
     const until = number.cooldownUntil ? ` until ${number.cooldownUntil.toISOString()}` : "";

@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { applyHuntGroupEffects } from "../db/hunt-groups.js";
 import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
 import type { Database } from "../db/tables.js";
@@ -47,21 +47,33 @@ export async function applyTransitions(
   deps: Dependencies,
   transitionIds: string[],
 ): Promise<Map<string, AppliedOutcome | null>> {
-  return deps.db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom("transitions")
-      .select(["id", "number"])
-      .where("id", "in", transitionIds)
-      .orderBy("number")
-      .execute();
-    const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
-    const events = new TransitionEvents();
-    // One check of the policy set for the whole batch: it shares one transaction anyway.
-    const sources = { config: deps.config, policies: await deps.policies.current(trx) };
-    for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id, sources, events));
-    await events.record(trx, deps.clock.now());
-    return outcomes;
-  });
+  return deps.db.transaction().execute((trx) => applyPendingTransitions(trx, deps, transitionIds));
+}
+
+/**
+ * Applies pending transitions inside the caller's database transaction, in number order, each
+ * decided on its own locked row, with their webhook events. The worker's batches run this; so
+ * does a change that requests and applies transitions in one commit (voice services allocating
+ * numbers), so both write the same history, outcome and events.
+ */
+export async function applyPendingTransitions(
+  trx: Transaction<Database>,
+  deps: Dependencies,
+  transitionIds: string[],
+): Promise<Map<string, AppliedOutcome | null>> {
+  const rows = await trx
+    .selectFrom("transitions")
+    .select(["id", "number"])
+    .where("id", "=", sql<string>`ANY(${transitionIds}::uuid[])`)
+    .orderBy("number")
+    .execute();
+  const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
+  const events = new TransitionEvents();
+  // One check of the policy set for the whole batch: it shares one transaction anyway.
+  const sources = { config: deps.config, policies: await deps.policies.current(trx) };
+  for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id, sources, events));
+  await events.record(trx, deps.clock.now());
+  return outcomes;
 }
 
 /**

@@ -21,8 +21,8 @@ import {
 } from "../db/sites.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
-import { activateMainNumberIfNone } from "./automatic-main-number.js";
 import type { Principal } from "./principal.js";
+import { allocateForVoiceServices } from "./voice-service-allocation.js";
 
 /**
  * A site is seen by the platform, its operator and its occupiers; anyone else gets 404, so a
@@ -128,9 +128,10 @@ export async function getOccupiers(deps: Dependencies, principal: Principal, sit
 }
 
 /**
- * Sets how many voice services the organisation has at the site. When they grow and it has no
- * active main number there, a free nominated main number is activated for it through the
- * transition queue (seed 000); the accepted transition is returned as `automaticMainNumber`.
+ * Sets how many voice services the organisation has at the site. When they grow beyond its active
+ * numbers there, site numbers are allocated and activated for it in the same transaction, under
+ * the entitlement lock (`allocateForVoiceServices`); they are returned as `allocated`, the main
+ * number among them also as `automaticMainNumber`. Lowering never deactivates anything.
  */
 export async function setEntitlement(
   deps: Dependencies,
@@ -142,16 +143,19 @@ export async function setEntitlement(
   const site = await managedSite(deps, principal, siteId);
   await requireAtSite(deps, site, organizationId);
   const now = deps.clock.now();
-  const previous = await deps.db.transaction().execute(async (trx) => {
-    const current = await lockEntitlement(trx, site.id, organizationId, now);
+  const allocated = await deps.db.transaction().execute(async (trx) => {
+    const previous = await lockEntitlement(trx, site.id, organizationId, now);
     await setVoiceServices(trx, site.id, organizationId, voiceServices, now);
-    return current;
+    // Only a raise allocates: sending the same value again, or a lower one, changes no number.
+    return voiceServices > previous
+      ? allocateForVoiceServices(trx, deps, site.id, organizationId, voiceServices)
+      : [];
   });
-  const automaticMainNumber =
-    voiceServices > previous ? await activateMainNumberIfNone(deps, site.id, organizationId) : null;
+  const main = allocated.find((number) => number.mainNumber);
   return {
     ...(await entitlementView(deps, site.id, organizationId)),
-    automaticMainNumber,
+    allocated: allocated.map(({ number, transitionId }) => ({ number, transitionId })),
+    automaticMainNumber: main ? { number: main.number, transitionId: main.transitionId } : null,
   };
 }
 
@@ -162,7 +166,11 @@ export async function getEntitlement(
   organizationId: string,
 ) {
   await visibleOrganizationAtSite(deps, principal, siteId, organizationId);
-  return { ...(await entitlementView(deps, siteId, organizationId)), automaticMainNumber: null };
+  return {
+    ...(await entitlementView(deps, siteId, organizationId)),
+    allocated: [],
+    automaticMainNumber: null,
+  };
 }
 
 async function entitlementView(deps: Dependencies, siteId: string, organizationId: string) {

@@ -1,12 +1,11 @@
 import { request } from "node:http";
 import type { AddressInfo } from "node:net";
-import { inflateSync } from "node:zlib";
 import { parse } from "csv-parse/sync";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, createKey, createOrganization } from "../support/api.js";
 import { ADMIN_KEY, createTestContext, type TestContext } from "../support/context.js";
-import { insertNumbers } from "./fixtures.js";
+import { insertNumbers, pdfText } from "./fixtures.js";
 
 let t: TestContext;
 let customerKey: string;
@@ -158,27 +157,6 @@ describe("CSV export", () => {
     expect((await call(t.app, "GET", "/v1/numbers?vendor=bulk&limit=1")).status).toBe(200);
   });
 });
-
-/** The text a pdfkit document draws: its content streams inflated, the hex strings of each TJ. */
-function pdfText(pdf: Buffer): string[] {
-  const texts: string[] = [];
-  const raw = pdf.toString("latin1");
-  for (const match of raw.matchAll(/stream\n([\s\S]*?)\nendstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(match[1]!, "latin1")).toString("latin1");
-    } catch {
-      continue;
-    }
-    for (const op of content.matchAll(/\[(.*?)\] TJ/g))
-      texts.push(
-        [...op[1]!.matchAll(/<([0-9a-f]*)>/g)]
-          .map((hex) => Buffer.from(hex[1]!, "hex").toString("latin1"))
-          .join(""),
-      );
-  }
-  return texts;
-}
 
 describe("PDF export", () => {
   it("is a PDF table with the filters, the time made and page numbers", async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { inflateSync } from "node:zlib";
 import { sql } from "kysely";
 import type { App } from "../../src/api/app.js";
 import type { NewNumberRow } from "../../src/db/tables.js";
@@ -56,4 +57,25 @@ export async function listAll(app: App, query: string, key?: string, limit = 100
     cursor = response.body.nextCursor;
   } while (cursor);
   return numbers;
+}
+
+/** The text a pdfkit document draws: its content streams inflated, the hex strings of each TJ. */
+export function pdfText(pdf: Buffer): string[] {
+  const texts: string[] = [];
+  const raw = pdf.toString("latin1");
+  for (const match of raw.matchAll(/stream\n([\s\S]*?)\nendstream/g)) {
+    let content: string;
+    try {
+      content = inflateSync(Buffer.from(match[1]!, "latin1")).toString("latin1");
+    } catch {
+      continue;
+    }
+    for (const op of content.matchAll(/\[(.*?)\] TJ/g))
+      texts.push(
+        [...op[1]!.matchAll(/<([0-9a-f]*)>/g)]
+          .map((hex) => Buffer.from(hex[1]!, "hex").toString("latin1"))
+          .join(""),
+      );
+  }
+  return texts;
 }

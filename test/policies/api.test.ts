@@ -72,7 +72,7 @@ describe("GET and PUT /v1/policies", () => {
     ["an unknown class", [{ class: "platinum", lockDays: 3 }], "policies.0.class"],
     ["a SKU class without a SKU", [{ class: "sku:", lockDays: 3 }], "policies.0.class"],
     ["a country of three letters", [{ country: "USA", lockDays: 60 }], "policies.0.country"],
-    ["an unknown period", [{ country: "SG", coolDownDays: 60 }], "policies.0"],
+    ["an unknown period", [{ country: "SG", coolDownDays: 60 }], "policies.0.coolDownDays"],
     [
       "the same pair twice",
       [

@@ -68,9 +68,11 @@ describe("allocate", () => {
   });
 
   it("refuses a cooling number with in_cooldown", async () => {
-    const [number] = await provision(t.app, world.siteId, 1);
-    await setVoiceServices(t.app, world.siteId, world.occupierB.id, 1);
-    await allocate(t.app, number!, world.occupierB.id);
+    // Voice services first, on a site with no numbers yet: nothing is allocated automatically.
+    const fresh = await createSiteWorld(t.app);
+    await setVoiceServices(t.app, fresh.siteId, fresh.occupierB.id, 1);
+    const [number] = await provision(t.app, fresh.siteId, 1);
+    await allocate(t.app, number!, fresh.occupierB.id);
     await applied(t.app, number!, { action: "activate" });
     await applied(t.app, number!, { action: "deactivate" });
     const deallocated = await applied(t.app, number!, { action: "deallocate" });
@@ -78,7 +80,7 @@ describe("allocate", () => {
     const error = await expectRefusedUnchanged(
       t.app,
       number!,
-      { action: "allocate", ownerId: world.occupierA.id },
+      { action: "allocate", ownerId: fresh.occupierA.id },
       { status: 422, code: "in_cooldown" },
     );
     expect(error.message).toContain("2026-03-31T09:00:00.000Z");
@@ -128,8 +130,8 @@ describe("deallocate", () => {
 
   it("refuses an activated number with activated", async () => {
     const fresh = await createSiteWorld(t.app);
-    const [number] = await provision(t.app, fresh.siteId, 1);
     await setVoiceServices(t.app, fresh.siteId, fresh.operator.id, 1);
+    const [number] = await provision(t.app, fresh.siteId, 1);
     await allocate(t.app, number!, fresh.operator.id);
     await applied(t.app, number!, { action: "activate" });
     const error = await expectRefusedUnchanged(

@@ -18,6 +18,8 @@ beforeAll(async () => {
   await t.startWorker();
   world = await createSiteWorld(t.app);
   const other = await createSiteWorld(t.app);
+  // Before the site has numbers, so the new voice service allocates none automatically.
+  await setVoiceServices(t.app, world.siteId, world.occupierA.id, 1);
   const [free, ofOperator, ofA, ofB] = (await provision(t.app, world.siteId, 4)) as [
     string,
     string,
@@ -28,8 +30,6 @@ beforeAll(async () => {
   await allocate(t.app, ofOperator, world.operator.id);
   await allocate(t.app, ofA, world.occupierA.id);
   await allocate(t.app, ofB, world.occupierB.id);
-  // Before the main number exists, so the new voice service does not activate it automatically.
-  await setVoiceServices(t.app, world.siteId, world.occupierA.id, 1);
   const [main] = (await provision(t.app, world.siteId, 1, { mainNumber: true, rangeName: "Reception" })) as [
     string,
   ];

@@ -52,7 +52,13 @@ const entitlementSchema = z.object({
   organizationId: z.string(),
   voiceServices: z.number().int(),
   activeNumbers: z.number().int(),
-  automaticMainNumber: z.object({ number: z.string(), transitionId: z.string() }).nullable(),
+  allocated: z
+    .array(z.object({ number: z.string(), transitionId: z.string() }))
+    .describe("numbers this request allocated and activated (applied transitions, actor system)"),
+  automaticMainNumber: z
+    .object({ number: z.string(), transitionId: z.string() })
+    .nullable()
+    .describe("the main number among them, if one was"),
 });
 const huntGroupSchema = z.object({
   siteId: z.string(),
@@ -144,7 +150,9 @@ export async function siteRoutes(app: App, deps: Dependencies) {
     {
       schema: {
         tags,
-        summary: "Set the organisation's voice services at the site; may activate a main number",
+        summary: "Set the organisation's voice services at the site; a raise allocates and activates numbers",
+        description:
+          "When voiceServices rises above the organisation's active numbers at the site, site numbers are allocated and activated for it at once (its main number first when it has none, then free numbers, lowest first), until they are equal or the site has none left; each is an applied transition with actor system.",
         params: organizationParams,
         body: z.object({ voiceServices: z.number().int().min(0).max(1_000_000) }),
         response: { 200: entitlementSchema, ...errorResponses },
