@@ -78,7 +78,12 @@ describe("Site Telephony", () => {
     });
     expect(entitled.status, entitled.text).toBe(200);
     await page.reload();
-    await expectText(rowOf(page, numbers[0]!), "Tenant Co");
+    // Adding the voice service allocated and activated the lowest free site number for Tenant Co.
+    await expectText(rowOf(page, numbers[1]!), "Tenant Co");
+    await expectText(rowOf(page, numbers[1]!), "assigned");
+    // Deactivating it frees the service for the number allocated by hand, which then activates.
+    await rowOf(page, numbers[1]!).getByRole("button", { name: "Deactivate" }).click();
+    await expectText(rowOf(page, numbers[1]!), "reserved");
     await rowOf(page, numbers[0]!).getByRole("button", { name: "Activate" }).click();
     await expectText(rowOf(page, numbers[0]!), "assigned");
     await rowOf(page, numbers[0]!).getByRole("button", { name: "Deactivate" }).waitFor();

@@ -12,8 +12,11 @@ export function formatDate(iso: string | null | undefined): string {
   return iso ? formatTime(iso).slice(0, 10) : "";
 }
 
+// One formatter for the page: toLocaleString builds a new one (locale data and all) on every call.
+const COUNT_FORMAT = new Intl.NumberFormat("en");
+
 export function formatCount(count: number | undefined): string {
-  return count === undefined ? "" : count.toLocaleString("en");
+  return count === undefined ? "" : COUNT_FORMAT.format(count);
 }
 
 /** "ported_out" → "Ported out". */
