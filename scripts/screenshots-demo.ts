@@ -67,9 +67,12 @@ export async function seedDemo(app: App, adminKey: string) {
   await transition("+65612300003", { action: "reserve", ownerId: studio.id, remark: "Studio launch" });
   await transition("+65612300003", { action: "assign", subscriptionId: "sub-studio-001" });
   await transition("+65612300004", { action: "lock", remark: "Voicemail access number" });
-  await call("PUT", `/v1/sites/${site.id}/entitlements/${cafe.id}`, { voiceServices: 2 });
   await transition("+65633300003", { action: "allocate", ownerId: studio.id });
   await transition("+65633300004", { action: "allocate", ownerId: partner.id });
+  // Two voice services: the cafe's main number and one more are allocated and activated for it;
+  // its main number forwards to the in-space hunt group, which the other number joins.
+  await call("PUT", `/v1/sites/${site.id}/main-number-forwarding/${cafe.id}`, { huntGroup: true });
+  await call("PUT", `/v1/sites/${site.id}/entitlements/${cafe.id}`, { voiceServices: 2 });
 
   const partnerKey = (
     await call("POST", "/v1/api-keys", { role: "partner_admin", organizationId: partner.id })

@@ -124,4 +124,37 @@ describe("Site Telephony", () => {
     await expect.poll(() => rowOf(page, toOperator).count()).toBe(0);
     expect(problems).toEqual([]);
   });
+
+  it("shows each organisation's voice services and hunt group, and takes a member out of the group", async () => {
+    const { app } = world.t;
+    const annex = await call(app, "POST", "/v1/sites", {
+      body: { name: "Harbour Annex", operatorId: operator.id },
+    });
+    await call(app, "POST", `/v1/sites/${annex.body.id}/occupiers`, { body: { organizationId: tenant.id } });
+    const [main, desk] = (
+      await addNumbers(app, [
+        { number: freshNumber("+65632"), siteId: annex.body.id, mainNumber: true },
+        { number: freshNumber("+65632"), siteId: annex.body.id },
+      ])
+    ).map((item) => item.number as string);
+    // The main number forwards to the in-space hunt group; two voice services activate both numbers.
+    await call(app, "PUT", `/v1/sites/${annex.body.id}/main-number-forwarding/${tenant.id}`, {
+      body: { huntGroup: true },
+    });
+    const raised = await call(app, "PUT", `/v1/sites/${annex.body.id}/entitlements/${tenant.id}`, {
+      body: { voiceServices: 2 },
+    });
+    expect(raised.status, raised.text).toBe(200);
+
+    const { page, problems } = await world.visit(`/console/sites/${annex.body.id}`, operatorKey);
+    await expectText(rowOf(page, main!), "assigned");
+    const services = page.getByRole("row", { name: /Tenant Co/ }).filter({ hasNot: page.getByRole("link") });
+    await expectText(services.getByRole("cell").nth(2), "Yes");
+    await expectText(services.getByRole("cell").nth(3), desk!);
+    await services.getByRole("button", { name: `Remove ${desk} from the hunt group` }).click();
+    await expectText(services.getByRole("cell").nth(3), "None");
+    const group = await call(app, "GET", `/v1/sites/${annex.body.id}/hunt-groups/${tenant.id}`);
+    expect(group.body.members).toEqual([]);
+    expect(problems).toEqual([]);
+  });
 });
