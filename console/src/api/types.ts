@@ -5009,6 +5009,12 @@ export interface paths {
                             organizationId: string;
                             voiceServices: number;
                             activeNumbers: number;
+                            /** @description numbers this request allocated and activated (applied transitions, actor system) */
+                            allocated: {
+                                number: string;
+                                transitionId: string;
+                            }[];
+                            /** @description the main number among them, if one was */
                             automaticMainNumber: {
                                 number: string;
                                 transitionId: string;
@@ -5123,7 +5129,10 @@ export interface paths {
                 };
             };
         };
-        /** Set the organisation's voice services at the site; may activate a main number */
+        /**
+         * Set the organisation's voice services at the site; a raise allocates and activates numbers
+         * @description When voiceServices rises above the organisation's active numbers at the site, site numbers are allocated and activated for it at once (its main number first when it has none, then free numbers, lowest first), until they are equal or the site has none left; each is an applied transition with actor system.
+         */
         put: {
             parameters: {
                 query?: never;
@@ -5153,6 +5162,12 @@ export interface paths {
                             organizationId: string;
                             voiceServices: number;
                             activeNumbers: number;
+                            /** @description numbers this request allocated and activated (applied transitions, actor system) */
+                            allocated: {
+                                number: string;
+                                transitionId: string;
+                            }[];
+                            /** @description the main number among them, if one was */
                             automaticMainNumber: {
                                 number: string;
                                 transitionId: string;

@@ -9,7 +9,7 @@ interface FieldProps {
 }
 
 /** The ids a control needs so a screen reader reads its hint and error with it. */
-function useFieldIds(error?: string, hint?: string) {
+export function useFieldIds(error?: string, hint?: string) {
   const id = useId();
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
@@ -17,7 +17,12 @@ function useFieldIds(error?: string, hint?: string) {
   return { id, errorId, hintId, describedBy };
 }
 
-function FieldNotes({ error, hint, errorId, hintId }: FieldProps & { errorId: string; hintId: string }) {
+export function FieldNotes({
+  error,
+  hint,
+  errorId,
+  hintId,
+}: FieldProps & { errorId: string; hintId: string }) {
   return (
     <>
       {hint ? (
@@ -49,6 +54,33 @@ function LabelText({ label, required }: { label: string; required?: boolean | un
   );
 }
 
+/** What every labelled control carries: its id, whether it is required or wrong, what describes it. */
+interface ControlProps {
+  id: string;
+  "aria-required": true | undefined;
+  "aria-invalid": true | undefined;
+  "aria-describedby": string | undefined;
+}
+
+/** A label above one control, the hint and the API's error below it, tied together by ids. */
+function LabelledField(props: FieldProps & { control: (control: ControlProps) => ReactNode }) {
+  const ids = useFieldIds(props.error, props.hint);
+  return (
+    <div className="field">
+      <label htmlFor={ids.id}>
+        <LabelText label={props.label} required={props.required} />
+      </label>
+      {props.control({
+        id: ids.id,
+        "aria-required": props.required || undefined,
+        "aria-invalid": props.error ? true : undefined,
+        "aria-describedby": ids.describedBy,
+      })}
+      <FieldNotes {...props} errorId={ids.errorId} hintId={ids.hintId} />
+    </div>
+  );
+}
+
 export function TextField(
   props: FieldProps & {
     value: string;
@@ -60,52 +92,42 @@ export function TextField(
     autoFocus?: boolean;
   },
 ) {
-  const ids = useFieldIds(props.error, props.hint);
   return (
-    <div className="field">
-      <label htmlFor={ids.id}>
-        <LabelText label={props.label} required={props.required} />
-      </label>
-      <input
-        id={ids.id}
-        name={props.name}
-        type={props.type ?? "text"}
-        value={props.value}
-        placeholder={props.placeholder}
-        autoComplete={props.autoComplete ?? "off"}
-        // biome-ignore lint/a11y/noAutofocus: a dialog's first field, where a keyboard user expects to type
-        autoFocus={props.autoFocus}
-        aria-required={props.required || undefined}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={ids.describedBy}
-        onChange={(event) => props.onChange(event.target.value)}
-      />
-      <FieldNotes {...props} errorId={ids.errorId} hintId={ids.hintId} />
-    </div>
+    <LabelledField
+      {...props}
+      control={(control) => (
+        <input
+          {...control}
+          name={props.name}
+          type={props.type ?? "text"}
+          value={props.value}
+          placeholder={props.placeholder}
+          autoComplete={props.autoComplete ?? "off"}
+          // biome-ignore lint/a11y/noAutofocus: a dialog's first field, where a keyboard user expects to type
+          autoFocus={props.autoFocus}
+          onChange={(event) => props.onChange(event.target.value)}
+        />
+      )}
+    />
   );
 }
 
 export function TextAreaField(
   props: FieldProps & { value: string; onChange: (value: string) => void; rows?: number; name?: string },
 ) {
-  const ids = useFieldIds(props.error, props.hint);
   return (
-    <div className="field">
-      <label htmlFor={ids.id}>
-        <LabelText label={props.label} required={props.required} />
-      </label>
-      <textarea
-        id={ids.id}
-        name={props.name}
-        rows={props.rows ?? 3}
-        value={props.value}
-        aria-required={props.required || undefined}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={ids.describedBy}
-        onChange={(event) => props.onChange(event.target.value)}
-      />
-      <FieldNotes {...props} errorId={ids.errorId} hintId={ids.hintId} />
-    </div>
+    <LabelledField
+      {...props}
+      control={(control) => (
+        <textarea
+          {...control}
+          name={props.name}
+          rows={props.rows ?? 3}
+          value={props.value}
+          onChange={(event) => props.onChange(event.target.value)}
+        />
+      )}
+    />
   );
 }
 
@@ -113,6 +135,13 @@ export interface Option {
   value: string;
   label: string;
 }
+
+const options = (list: readonly Option[]) =>
+  list.map((option) => (
+    <option key={option.value} value={option.value}>
+      {option.label}
+    </option>
+  ));
 
 export function SelectField(
   props: FieldProps & {
@@ -124,40 +153,27 @@ export function SelectField(
     autoFocus?: boolean;
   },
 ) {
-  const ids = useFieldIds(props.error, props.hint);
   return (
-    <div className="field">
-      <label htmlFor={ids.id}>
-        <LabelText label={props.label} required={props.required} />
-      </label>
-      <select
-        id={ids.id}
-        name={props.name}
-        value={props.value}
-        // biome-ignore lint/a11y/noAutofocus: a dialog's first field, where a keyboard user expects to choose
-        autoFocus={props.autoFocus}
-        aria-required={props.required || undefined}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={ids.describedBy}
-        onChange={(event) => props.onChange(event.target.value)}
-      >
-        {props.options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-        {props.groups?.map((group) => (
-          <optgroup key={group.label} label={group.label}>
-            {group.options.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
-          </optgroup>
-        ))}
-      </select>
-      <FieldNotes {...props} errorId={ids.errorId} hintId={ids.hintId} />
-    </div>
+    <LabelledField
+      {...props}
+      control={(control) => (
+        <select
+          {...control}
+          name={props.name}
+          value={props.value}
+          // biome-ignore lint/a11y/noAutofocus: a dialog's first field, where a keyboard user expects to choose
+          autoFocus={props.autoFocus}
+          onChange={(event) => props.onChange(event.target.value)}
+        >
+          {options(props.options)}
+          {props.groups?.map((group) => (
+            <optgroup key={group.label} label={group.label}>
+              {options(group.options)}
+            </optgroup>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 
@@ -215,4 +231,37 @@ export function CheckboxGroup(
 
 export function FormActions({ children }: { children: ReactNode }) {
   return <div className="form-actions">{children}</div>;
+}
+
+/** The end of a dialog's form: what concerns the whole request, then submit and Cancel. */
+export function DialogFooter({
+  problem,
+  submit,
+  busy,
+  onCancel,
+  cancel = "Cancel",
+}: {
+  problem?: string | undefined;
+  submit: string;
+  busy: boolean;
+  onCancel: () => void;
+  cancel?: string;
+}) {
+  return (
+    <>
+      {problem ? (
+        <p role="alert" className="problem">
+          {problem}
+        </p>
+      ) : null}
+      <FormActions>
+        <button type="submit" className="primary" disabled={busy}>
+          {submit}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {cancel}
+        </button>
+      </FormActions>
+    </>
+  );
 }

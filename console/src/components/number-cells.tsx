@@ -1,6 +1,7 @@
 import { Link } from "wouter";
 import type { NumberView } from "../api/models";
 import { formatTime } from "../lib/format";
+import type { Column } from "./data-table";
 import { UpdateInProgress } from "./notices";
 
 /** The number page's path; "+" is a plain character in a path segment. */
@@ -56,4 +57,26 @@ export function StateCell({ item, onRefresh }: { item: NumberView; onRefresh: ()
 /** When the number's current hold ends: reservation, lock or cooldown. */
 export function expiryOf(item: NumberView): string {
   return formatTime(item.reservation?.expiresAt ?? item.lock?.expiresAt ?? item.cooldownUntil ?? null);
+}
+
+/** The number column of every numbers table: sortable, the link to the number's page. */
+export function numberColumn(header: string): Column<NumberView> {
+  return {
+    id: "number",
+    accessorFn: (row) => row.number,
+    header,
+    enableSorting: true,
+    cell: ({ row }) => <NumberLink number={row.original.number} />,
+  };
+}
+
+/** The state column: sortable, "update in progress" with Refresh while pending. */
+export function stateColumn(header: string, onRefresh: () => void): Column<NumberView> {
+  return {
+    id: "state",
+    accessorFn: (row) => row.state,
+    header,
+    enableSorting: true,
+    cell: ({ row }) => <StateCell item={row.original} onRefresh={onRefresh} />,
+  };
 }

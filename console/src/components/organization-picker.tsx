@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useCombobox } from "downshift";
-import { useId, useState } from "react";
+import { useState } from "react";
 import {
   NO_ORGANIZATION,
   type OrganizationChoice,
@@ -8,6 +8,7 @@ import {
   searchOrganizations,
   UUID,
 } from "../lib/organizations";
+import { FieldNotes, useFieldIds } from "./fields";
 
 /**
  * An organisation chosen by name (GET /v1/organizations?q=), as a combobox: type part of a name,
@@ -29,9 +30,8 @@ export function OrganizationPicker({
   error?: string | undefined;
   hint?: string;
 }) {
-  const id = useId();
-  const hintId = `${id}-hint`;
-  const errorId = `${id}-error`;
+  const ids = useFieldIds(error, hint);
+  const id = ids.id;
   const [text, setText] = useState(value.text);
   const matches = useQuery({
     queryKey: ["organizations", kind ?? "any", text.trim()],
@@ -54,7 +54,6 @@ export function OrganizationPicker({
     onSelectedItemChange: ({ selectedItem }) =>
       onChange(selectedItem ? { text: selectedItem.name, id: selectedItem.id } : NO_ORGANIZATION),
   });
-  const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(" ") || undefined;
 
   return (
     <div className="field combobox">
@@ -65,7 +64,7 @@ export function OrganizationPicker({
       <input
         {...getInputProps({
           "aria-invalid": error ? true : undefined,
-          "aria-describedby": describedBy,
+          "aria-describedby": ids.describedBy,
         })}
         autoComplete="off"
       />
@@ -86,16 +85,7 @@ export function OrganizationPicker({
             ))
           : null}
       </ul>
-      {hint ? (
-        <span className="field-hint" id={hintId}>
-          {hint}
-        </span>
-      ) : null}
-      {error ? (
-        <span className="field-error" id={errorId}>
-          {error}
-        </span>
-      ) : null}
+      <FieldNotes label={label} error={error} hint={hint} errorId={ids.errorId} hintId={ids.hintId} />
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from "react";
 import { api, unwrap } from "../api/client";
 import type { NumberAction, NumberView, TransitionBody } from "../api/models";
 import { Dialog } from "../components/dialog";
-import { CheckboxField, FormActions, SelectField, TextAreaField, TextField } from "../components/fields";
+import { CheckboxField, DialogFooter, SelectField, TextAreaField, TextField } from "../components/fields";
 import { OrganizationPicker } from "../components/organization-picker";
 import { ACTION_FORMS, type ActionField } from "../lib/actions";
 import { type FormErrors, toFormErrors } from "../lib/form-errors";
@@ -145,19 +145,7 @@ export function ActionDialog({
             required={required("remark")}
           />
         ) : null}
-        {errors.general ? (
-          <p role="alert" className="problem">
-            {errors.general}
-          </p>
-        ) : null}
-        <FormActions>
-          <button type="submit" className="primary" disabled={busy}>
-            {form.submit}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </FormActions>
+        <DialogFooter problem={errors.general} submit={form.submit} busy={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

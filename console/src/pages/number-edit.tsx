@@ -3,7 +3,7 @@ import { type FormEvent, useState } from "react";
 import { api, unwrap } from "../api/client";
 import type { NumberEdit, NumberView } from "../api/models";
 import { Dialog } from "../components/dialog";
-import { CheckboxField, CheckboxGroup, FormActions, SelectField, TextField } from "../components/fields";
+import { CheckboxField, CheckboxGroup, DialogFooter, SelectField, TextField } from "../components/fields";
 import { type FormErrors, toFormErrors } from "../lib/form-errors";
 import { CAPABILITIES } from "../lib/format";
 
@@ -162,19 +162,7 @@ export function EditNumber({
           onChange={set("mainNumber")}
           error={error("mainNumber")}
         />
-        {errors.general ? (
-          <p role="alert" className="problem">
-            {errors.general}
-          </p>
-        ) : null}
-        <FormActions>
-          <button type="submit" className="primary" disabled={busy}>
-            Save
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </FormActions>
+        <DialogFooter problem={errors.general} submit="Save" busy={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

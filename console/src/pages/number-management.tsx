@@ -5,7 +5,7 @@ import type { NumberView } from "../api/models";
 import { type Column, DataTable } from "../components/data-table";
 import { ExportButtons } from "../components/export-buttons";
 import { Loading, Problem } from "../components/notices";
-import { expiryOf, NumberLink, StateCell } from "../components/number-cells";
+import { expiryOf, numberColumn, stateColumn } from "../components/number-cells";
 import { Pager, useCursorTrail } from "../components/pager";
 import { formatCount, formatTime } from "../lib/format";
 import { useSession } from "../lib/session";
@@ -37,20 +37,8 @@ export function NumberManagement() {
 
   const columns = useMemo<Column<NumberView>[]>(
     () => [
-      {
-        id: "number",
-        accessorFn: (row) => row.number,
-        header: "Number",
-        enableSorting: true,
-        cell: ({ row }) => <NumberLink number={row.original.number} />,
-      },
-      {
-        id: "state",
-        accessorFn: (row) => row.state,
-        header: "State",
-        enableSorting: true,
-        cell: ({ row }) => <StateCell item={row.original} onRefresh={refresh} />,
-      },
+      numberColumn("Number"),
+      stateColumn("State", refresh),
       { id: "ownerName", accessorFn: (row) => row.ownerName ?? "", header: "Owner" },
       { id: "partnerName", accessorFn: (row) => row.partnerName ?? "", header: "Partner" },
       { id: "vendor", accessorFn: (row) => row.vendor, header: "Vendor", enableSorting: true },

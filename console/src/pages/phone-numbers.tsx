@@ -6,7 +6,7 @@ import { type Column, DataTable } from "../components/data-table";
 import { ExportButtons } from "../components/export-buttons";
 import { SelectField } from "../components/fields";
 import { Loading, Problem } from "../components/notices";
-import { NumberLink, StateCell } from "../components/number-cells";
+import { numberColumn, stateColumn } from "../components/number-cells";
 import { Pager, useCursorTrail } from "../components/pager";
 import { STATES } from "../lib/format";
 import { organizationByName } from "../lib/organizations";
@@ -97,24 +97,12 @@ export function PhoneNumbers() {
 
   const columns = useMemo<Column<NumberView>[]>(
     () => [
-      {
-        id: "number",
-        accessorFn: (row) => row.number,
-        header: "Number",
-        enableSorting: true,
-        cell: ({ row }) => <NumberLink number={row.original.number} />,
-      },
+      numberColumn("Number"),
       { id: "endUserId", accessorFn: usedBy, header: "Used by", enableSorting: true },
       { id: "ownerName", accessorFn: (row) => row.ownerName ?? "", header: "Company" },
       { id: "partnerName", accessorFn: (row) => row.partnerName ?? "", header: "Partner" },
       { id: "vendor", accessorFn: (row) => row.vendor, header: "Provider", enableSorting: true },
-      {
-        id: "state",
-        accessorFn: (row) => row.state,
-        header: "Status",
-        enableSorting: true,
-        cell: ({ row }) => <StateCell item={row.original} onRefresh={refresh} />,
-      },
+      stateColumn("Status", refresh),
     ],
     [refresh],
   );

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from "react";
 import { api, unwrap } from "../api/client";
 import type { NumberAction, NumberView } from "../api/models";
 import { Dialog } from "../components/dialog";
-import { FormActions, SelectField } from "../components/fields";
+import { DialogFooter, SelectField } from "../components/fields";
 import { Problem, Status } from "../components/notices";
 import { type FormErrors, toFormErrors } from "../lib/form-errors";
 import { newIdempotencyKey } from "../lib/idempotency";
@@ -79,19 +79,7 @@ export function AllocateDialog({
           error={errors.fields.ownerId}
           autoFocus
         />
-        {errors.general ? (
-          <p role="alert" className="problem">
-            {errors.general}
-          </p>
-        ) : null}
-        <FormActions>
-          <button type="submit" className="primary" disabled={busy}>
-            Submit
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </FormActions>
+        <DialogFooter problem={errors.general} submit="Submit" busy={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

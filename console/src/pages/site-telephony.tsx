@@ -7,7 +7,7 @@ import { type Column, DataTable } from "../components/data-table";
 import { ExportButtons } from "../components/export-buttons";
 import { SelectField } from "../components/fields";
 import { Loading, Problem } from "../components/notices";
-import { LockIcon, NumberLink, StateCell } from "../components/number-cells";
+import { LockIcon, numberColumn, stateColumn } from "../components/number-cells";
 import { Pager, useCursorTrail } from "../components/pager";
 import { toFormErrors } from "../lib/form-errors";
 import { formatDate } from "../lib/format";
@@ -112,21 +112,9 @@ function SiteNumbers({ site }: { site: Site }) {
 
   const columns = useMemo<Column<NumberView>[]>(
     () => [
-      {
-        id: "number",
-        accessorFn: (row) => row.number,
-        header: "Phone number",
-        enableSorting: true,
-        cell: ({ row }) => <NumberLink number={row.original.number} />,
-      },
+      numberColumn("Phone number"),
       { id: "extension", accessorFn: (row) => row.extension ?? "", header: "Extension", enableSorting: true },
-      {
-        id: "state",
-        accessorFn: (row) => row.state,
-        header: "Status",
-        enableSorting: true,
-        cell: ({ row }) => <StateCell item={row.original} onRefresh={refresh} />,
-      },
+      stateColumn("Status", refresh),
       {
         id: "allocatedTo",
         header: "Allocated to",
