@@ -10,7 +10,6 @@
  * Starts its own PostgreSQL (fsync on) and Redis in a temp folder and removes them afterwards.
  */
 import { loadavg } from "node:os";
-import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { createDatabase } from "../src/db/database.js";
 import { selectNumberNames } from "../src/db/number-names.js";
@@ -261,16 +260,4 @@ export async function run(): Promise<object> {
     await pool.end().catch(() => {});
     await stack.stop();
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  run()
-    .then((result) => {
-      console.log(JSON.stringify(result, null, 2));
-      process.exit(0);
-    })
-    .catch((error: Error) => {
-      console.error(error.stack ?? error.message);
-      process.exit(1);
-    });
 }

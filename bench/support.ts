@@ -71,6 +71,8 @@ export interface AppProcess {
   pid: number;
   port: number;
   peakRssMiB(): number | null;
+  /** SIGTERM, then waits however long the process takes to exit: its exit code and the wait. */
+  terminate(): Promise<{ exitCode: number | null; ms: number }>;
   stop(): Promise<void>;
 }
 
@@ -111,10 +113,10 @@ export async function startApp(
     },
   );
   const pid = child.pid!;
-  let exitCode: number | null | undefined;
+  let exitedWith: number | null | undefined;
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => {
-      exitCode = code;
+      exitedWith = code;
       resolve(code);
     }),
   );
@@ -123,7 +125,7 @@ export async function startApp(
   try {
     const deadline = Date.now() + 60_000;
     while (!(await check().catch(() => false))) {
-      if (exitCode !== undefined) throw new Error(`The ${role} process exited with code ${exitCode}.`);
+      if (exitedWith !== undefined) throw new Error(`The ${role} process exited with code ${exitedWith}.`);
       if (Date.now() > deadline) throw new Error(`The ${role} process did not become ready within 60 s.`);
       await sleep(100);
     }
@@ -137,6 +139,12 @@ export async function startApp(
     pid,
     port,
     peakRssMiB: () => peakRssMiB(pid),
+    async terminate() {
+      const signalled = performance.now();
+      if (isAlive(pid)) child.kill("SIGTERM");
+      const exitCode = exitedWith === undefined ? await exited : exitedWith;
+      return { exitCode, ms: Math.round(performance.now() - signalled) };
+    },
     async stop() {
       if (!isAlive(pid)) return;
       child.kill("SIGTERM");

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { addDays } from "../src/lifecycle/periods.js";
+import { DEFAULT_HOLD_DAYS } from "../src/lifecycle/policies.js";
 import { rate, ratio, sleep } from "./support.js";
 
 /* The SQL side of the transitions benchmark: seeding, the direct-SQL baseline, and reading outcomes. */
 
 export type Action = "reserve" | "release";
-const RESERVATION_DAYS = 14;
 
 export async function seed(pool: pg.Pool, pools: { prefix: string; count: number }[]): Promise<string> {
   const ownerId = randomUUID();
@@ -62,7 +63,7 @@ export async function applyDirectly(pool: pg.Pool, number: string, action: Actio
             state: "reserved",
             ownerId,
             kind: "manual",
-            expires: new Date(now.getTime() + RESERVATION_DAYS * 864e5),
+            expires: addDays(now, DEFAULT_HOLD_DAYS.reservationDays),
           }
         : { state: "available", ownerId: null, kind: null, expires: null };
     await client.query(

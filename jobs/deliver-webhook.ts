@@ -2,7 +2,8 @@ import type { WorkerOptions } from "bullmq";
 import { z } from "zod";
 import type { Dependencies } from "../src/dependencies.js";
 import { QUEUE_NAMES } from "../src/queues.js";
-import { attemptDelivery, DeliveryFailed, retryDelayMs } from "../src/services/webhook-delivery.js";
+import { attemptDelivery } from "../src/services/webhook-delivery.js";
+import { DeliveryFailed, retryDelayMs } from "../src/services/webhook-retry.js";
 
 export const queueName = QUEUE_NAMES.webhooks;
 /** Most of an attempt is waiting on a receiver (up to 10 s), so many run at once. */

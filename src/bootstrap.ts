@@ -5,14 +5,16 @@ import type { Config } from "./config.js";
 import { createDatabase } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import type { Dependencies } from "./dependencies.js";
+import { failureReporter } from "./failure-log.js";
 import { type LocalService, startLocalPostgres } from "./local/postgres.js";
 import { startLocalRedis } from "./local/redis.js";
+import { createMailTransport } from "./mail/transport.js";
 import { createQueues, producerConnection } from "./queues.js";
 import { PolicyCache } from "./services/policies.js";
 
-export function createLogger(config: Pick<Config, "logLevel">, name = "numbers"): Logger {
+export function createLogger(config: Pick<Config, "logLevel" | "production">, name = "numbers"): Logger {
   // Pretty lines for a person at a terminal; JSON lines for everything else.
-  const pretty = process.stdout.isTTY && process.env.NODE_ENV !== "production";
+  const pretty = process.stdout.isTTY && !config.production;
   return pino({
     name,
     level: config.logLevel,
@@ -65,17 +67,23 @@ export function createDependencies(
   urls: { databaseUrl: string; redisUrl: string },
   log: Logger,
 ): Dependencies {
-  const { db, pool } = createDatabase({ url: urls.databaseUrl, poolSize: config.databasePoolSize });
-  const redis = producerConnection(urls.redisUrl);
+  const heard = failureReporter(log);
+  const { db, pool } = createDatabase({
+    url: urls.databaseUrl,
+    poolSize: config.databasePoolSize,
+    onError: (error) => heard("postgres", error),
+  });
+  const redis = producerConnection(urls.redisUrl, heard);
   return {
     config,
     db,
     pool,
     redis,
-    queues: createQueues(redis, config.queuePrefix),
+    queues: createQueues(redis, heard, config.queuePrefix),
     queuePrefix: config.queuePrefix,
     clock: systemClock,
     log,
+    mailer: createMailTransport(config),
     policies: new PolicyCache(),
   };
 }

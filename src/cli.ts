@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
+import { sweepReportView } from "./api/views.js";
 import { closeDependencies, createDependencies, createLogger, migrate, startServices } from "./bootstrap.js";
 import { importCommand } from "./cli-import.js";
 import { parseConfig } from "./config.js";
 import type { Dependencies } from "./dependencies.js";
-import { ROLES, type Role } from "./lifecycle/states.js";
+import { ROLES } from "./lifecycle/states.js";
 import { createApiKey } from "./services/organizations.js";
 import { runSweeps } from "./services/sweeps.js";
 
@@ -27,9 +28,9 @@ const commands: Record<string, Command> = {
       allowPositionals: true,
     });
     if (positionals[0] !== "create" || !values.role) throw new UsageError("keys create needs --role");
-    if (!ROLES.includes(values.role as Role))
-      throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
-    const created = await createApiKey(deps, values.role as Role, values.org ?? null);
+    const role = ROLES.find((known) => known === values.role);
+    if (!role) throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
+    const created = await createApiKey(deps, role, values.org ?? null);
     console.log(created.key);
   },
   sweep: async (deps, args) => {
@@ -41,18 +42,14 @@ const commands: Record<string, Command> = {
     if (at && Number.isNaN(at.getTime()))
       throw new UsageError(`--at "${values.at}" is not an ISO-8601 instant`);
     // Notice e-mails go to the mail queue; a running worker sends them.
-    console.log(JSON.stringify(await runSweeps(deps, { at, dryRun: values["dry-run"] }), null, 2));
+    const report = await runSweeps(deps, { at, dryRun: values["dry-run"] });
+    console.log(JSON.stringify(sweepReportView(report), null, 2));
   },
   // Queued for a worker; run here when none takes it (src/cli-import.ts).
   import: importCommand,
 };
 
 class UsageError extends Error {}
-
-/** Registers a subcommand; sweep and import add themselves here. */
-export function addCommand(name: string, command: Command) {
-  commands[name] = command;
-}
 
 async function main() {
   const [name, ...args] = process.argv.slice(2);
@@ -61,8 +58,8 @@ async function main() {
     console.error(USAGE);
     process.exit(2);
   }
-  const config = parseConfig();
-  const log = createLogger({ logLevel: process.env.LOG_LEVEL ? config.logLevel : "warn" }, "numbers-cli");
+  const config = parseConfig(undefined, { LOG_LEVEL: "warn" });
+  const log = createLogger(config, "numbers-cli");
   const services = await startServices(config, log);
   const deps = createDependencies(config, services, log);
   try {

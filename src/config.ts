@@ -43,13 +43,22 @@ const environmentSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `production` turns off the pretty log lines a terminal otherwise gets. */
+  NODE_ENV: z.string().optional(),
 });
+type Environment = z.input<typeof environmentSchema>;
 
 export type Config = ReturnType<typeof parseConfig>;
 
-/** Parses the environment once; the only place that reads process.env. */
-export function parseConfig(environment: NodeJS.ProcessEnv = process.env) {
-  const parsed = environmentSchema.safeParse(environment);
+/**
+ * Parses the environment once; the only place that reads process.env. `defaults` stand in for
+ * variables the environment does not set (the CLI is quieter than a server).
+ */
+export function parseConfig(
+  environment: NodeJS.ProcessEnv = process.env,
+  defaults: Partial<Environment> = {},
+) {
+  const parsed = environmentSchema.safeParse({ ...defaults, ...environment });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`Invalid configuration: ${problems.join("; ")}`);
@@ -78,5 +87,6 @@ export function parseConfig(environment: NodeJS.ProcessEnv = process.env) {
     reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS,
     queuePrefix: env.QUEUE_PREFIX,
     logLevel: env.LOG_LEVEL,
+    production: env.NODE_ENV === "production",
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/database.js";
+import type { MailTransport } from "./mail/transport.js";
 import type { Queues } from "./queues.js";
 import type { PolicyCache } from "./services/policies.js";
 
@@ -18,6 +19,8 @@ export interface Dependencies {
   queuePrefix: string | undefined;
   clock: Clock;
   log: Logger;
+  /** Where notice e-mails go: SMTP, or the outbox folder. */
+  mailer: MailTransport;
   /** The number policies in force, cached per process and checked on every use. */
   policies: PolicyCache;
 }

@@ -18,6 +18,19 @@ export const RULE_CODES = [
   "below_legal_minimum",
 ] as const;
 
+/**
+ * Why one item of a batch was refused (`details[].code` of `POST /v1/numbers`, the `code` column
+ * of an import's rejects file); other items may be refused with any code above.
+ */
+export const ITEM_CODES = [
+  "malformed_number",
+  "duplicate_in_request",
+  "already_exists",
+  "duplicate_in_file",
+  "malformed_row",
+  "refused_by_database",
+] as const;
+
 export const ERROR_CODES = [
   "validation_failed",
   "unauthorized",
@@ -28,10 +41,12 @@ export const ERROR_CODES = [
   "unavailable",
   "internal_error",
   ...RULE_CODES,
+  ...ITEM_CODES,
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type RuleCode = (typeof RULE_CODES)[number];
+export type ItemCode = (typeof ITEM_CODES)[number];
 
 export const HTTP_STATUS = {
   validation_failed: 400,
@@ -58,8 +73,18 @@ export const HTTP_STATUS = {
   too_many_numbers: 422,
   url_not_allowed: 422,
   idempotency_key_reused: 422,
+  // Item codes travel in the details of a 422; alone they would be one too.
+  malformed_number: 422,
+  duplicate_in_request: 422,
+  already_exists: 422,
+  duplicate_in_file: 422,
+  malformed_row: 422,
+  refused_by_database: 422,
   below_legal_minimum: 422,
 } as const satisfies Record<ErrorCode, number>;
+
+/** The status of a request whose items were refused (all or nothing), whatever its code. */
+const ITEMS_REFUSED_STATUS = 422;
 
 /** A refusal a caller can act on: it carries the contract's code and a sentence for a person. */
 export class AppError extends Error {
@@ -67,15 +92,36 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: unknown[] = [],
-    /** Only where the contract gives this code another status (per-item refusals: 422). */
-    private readonly statusOverride?: number,
   ) {
     super(message);
     this.name = "AppError";
   }
 
   get status(): number {
-    return this.statusOverride ?? HTTP_STATUS[this.code];
+    return HTTP_STATUS[this.code];
+  }
+}
+
+/** One refused item of a batch: its position, the number as given, why. */
+export interface ItemRefusal {
+  index: number;
+  number: string | null;
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * Items of an all-or-nothing batch were refused, so nothing was done: `details` lists each with
+ * its own code. The request itself was well-formed, hence 422 rather than 400.
+ */
+export class ItemsRefused extends AppError {
+  constructor(message: string, refusals: ItemRefusal[]) {
+    super("validation_failed", message, refusals);
+    this.name = "ItemsRefused";
+  }
+
+  override get status(): number {
+    return ITEMS_REFUSED_STATUS;
   }
 }
 

@@ -1,6 +1,7 @@
-import { sql } from "kysely";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { type BacklogRow, findBacklog } from "./db/backlog.js";
 import type { Dependencies } from "./dependencies.js";
+import { type FailureReporter, failureReporter } from "./failure-log.js";
 import { withTimeout } from "./queues.js";
 
 /**
@@ -81,7 +82,7 @@ export function observeTransition(action: string, outcome: string, requestedAt: 
   );
 }
 
-type Watched = Pick<Dependencies, "db" | "queues" | "clock" | "log">;
+type Watched = Pick<Dependencies, "db" | "queues" | "clock" | "log"> & { heard: FailureReporter };
 let watched: Watched | null = null;
 let processMetricsStarted = false;
 
@@ -90,14 +91,15 @@ let processMetricsStarted = false;
  * every process reports the same global figures: aggregate them with max(), not sum().
  * Returns a function that stops watching these dependencies.
  */
-export function watchDependencies(deps: Watched): () => void {
-  watched = deps;
+export function watchDependencies(deps: Pick<Dependencies, "db" | "queues" | "clock" | "log">): () => void {
+  const source = { ...deps, heard: failureReporter(deps.log) };
+  watched = source;
   if (!processMetricsStarted) {
     processMetricsStarted = true;
     collectDefaultMetrics({ register: registry, prefix: "numbers_" });
   }
   return () => {
-    if (watched === deps) watched = null;
+    if (watched === source) watched = null;
   };
 }
 
@@ -122,32 +124,18 @@ new Gauge({
         );
         for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
       }),
-    ).catch((error) => source.log.debug({ err: error }, "queue gauges unavailable"));
+    ).catch((error) => source.heard("metrics: queue gauges", error));
   },
 });
 
-interface BacklogRow {
-  kind: string;
-  count: string;
-  oldest: Date | null;
-}
 let backlogRead: { at: number; rows: Promise<BacklogRow[]> } | null = null;
 
 /** Both backlog gauges collect concurrently on one scrape; they share one query. */
 function readBacklog(source: Watched): Promise<BacklogRow[]> {
   const at = Date.now();
   if (backlogRead && at - backlogRead.at < 1_000) return backlogRead.rows;
-  const rows = withTimeout(
-    sql<BacklogRow>`
-      SELECT 'transitions' AS kind, count(*) AS count, min(pending_since) AS oldest
-        FROM numbers WHERE pending_transition_id IS NOT NULL
-      UNION ALL
-      SELECT 'webhook_deliveries', count(*), min(created_at)
-        FROM webhook_deliveries WHERE status = 'pending'`.execute(source.db),
-    SCRAPE_TIMEOUT_MS,
-    "backlog gauges",
-  ).then((result) => result.rows);
-  rows.catch((error) => source.log.debug({ err: error }, "backlog gauges unavailable"));
+  const rows = withTimeout(findBacklog(source.db), SCRAPE_TIMEOUT_MS, "backlog gauges");
+  rows.catch((error) => source.heard("metrics: backlog gauges", error));
   backlogRead = { at, rows };
   return rows;
 }

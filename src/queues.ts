@@ -1,5 +1,6 @@
 import { type JobsOptions, Queue } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
+import type { FailureReporter } from "./failure-log.js";
 
 /** Queue names, shared by the API that enqueues and the workers that consume. */
 export const QUEUE_NAMES = {
@@ -28,7 +29,7 @@ export type Queues = Record<QueueName, Queue>;
  * Connections that fail fast: while Redis is away, `add()` rejects at once instead of waiting in
  * ioredis's offline queue, so the API answers and the reconciler enqueues later.
  */
-export function producerConnection(url: string, options: RedisOptions = {}): Redis {
+export function producerConnection(url: string, onError: FailureReporter, options: RedisOptions = {}): Redis {
   const connection = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -36,24 +37,25 @@ export function producerConnection(url: string, options: RedisOptions = {}): Red
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     ...options,
   });
-  connection.on("error", () => {}); // reported by /ready; reconnects by itself
+  // It reconnects by itself; the failure is logged (rate-limited) and /ready reports it.
+  connection.on("error", (error) => onError("redis", error));
   return connection;
 }
 
 /** Blocking connections for workers: BullMQ requires maxRetriesPerRequest null. */
-export function workerConnection(url: string): Redis {
+export function workerConnection(url: string, onError: FailureReporter): Redis {
   const connection = new Redis(url, {
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
-  connection.on("error", () => {});
+  connection.on("error", (error) => onError("redis (worker)", error));
   return connection;
 }
 
-export function createQueues(connection: Redis, prefix?: string): Queues {
+export function createQueues(connection: Redis, onError: FailureReporter, prefix?: string): Queues {
   const make = (name: string) => {
     const queue = new Queue(name, { connection, prefix });
-    queue.on("error", () => {});
+    queue.on("error", (error) => onError(`queue ${name}`, error));
     return queue;
   };
   return {

@@ -10,6 +10,7 @@ import { ensureChromium } from "../src/local/chromium.js";
 import { startLocalPostgres } from "../src/local/postgres.js";
 import { startLocalRedis } from "../src/local/redis.js";
 
+/** The migrated database every test file clones (test/support/context.ts). */
 export const TEMPLATE_DATABASE = "numbers_template";
 
 declare module "vitest" {

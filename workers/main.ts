@@ -10,21 +10,19 @@ import { parseConfig } from "../src/config.js";
 import { ensureAdminKey } from "../src/services/organizations.js";
 import { startApi } from "./api.js";
 import { startMetricsServer } from "./metrics.js";
-import { ROLE_NAMES, type Role, type RoleName } from "./roles.js";
+import { PROCESS_ROLES, type ProcessRole, type RunningRole } from "./roles.js";
 import { startScheduler } from "./scheduler.js";
+import { handleShutdown } from "./shutdown.js";
 import { startWorkers } from "./worker.js";
-
-/** Under the 10 s an orchestrator allows before SIGKILL, with room for the exit itself. */
-const SHUTDOWN_DEADLINE_MS = 9_000;
 
 async function main() {
   const { values } = parseArgs({
     options: { role: { type: "string", default: "all" } },
     allowPositionals: true,
   });
-  const roleName = values.role as RoleName;
-  if (!ROLE_NAMES.includes(roleName)) {
-    console.error(`Unknown role "${values.role}"; use one of ${ROLE_NAMES.join(", ")}.`);
+  const roleName = values.role as ProcessRole;
+  if (!PROCESS_ROLES.includes(roleName)) {
+    console.error(`Unknown role "${values.role}"; use one of ${PROCESS_ROLES.join(", ")}.`);
     process.exit(2);
   }
   const config = parseConfig();
@@ -34,26 +32,15 @@ async function main() {
   await untilReachable(() => migrate(deps), log);
   await ensureAdminKey(deps);
 
-  const roles: Role[] = [];
-  const wants = (name: RoleName) => roleName === "all" || roleName === name;
+  const roles: RunningRole[] = [];
+  const wants = (name: ProcessRole) => roleName === "all" || roleName === name;
   if (wants("worker")) roles.push(await startWorkers(deps, services.redisUrl));
   if (wants("scheduler")) roles.push(await startScheduler(deps));
   if (wants("api")) roles.push(await startApi(deps));
   else if (config.metricsPort !== undefined) roles.push(await startMetricsServer(deps, config.metricsPort));
   log.info({ port: wants("api") ? config.port : undefined }, "numbers is running");
 
-  let stoppingSince = 0;
-  const shutdown = async (signal: string) => {
-    if (stoppingSince) {
-      // npm passes a signal on to us and the terminal sends it to the whole group: one Ctrl-C
-      // can arrive twice. Only a later, deliberate second signal means "exit now".
-      if (Date.now() - stoppingSince < 1_000) return;
-      log.warn({ signal }, "second signal: exiting now");
-      process.exit(1);
-    }
-    stoppingSince = Date.now();
-    log.info({ signal }, "shutting down");
-    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+  handleShutdown(log, async () => {
     // /ready answers 503 from here on. Then, all at once: the API stops accepting and finishes
     // in-flight requests, the scheduler stops ticking, workers finish their current jobs (what
     // they have not taken stays in Redis). Closing in turn would add the waits up.
@@ -65,14 +52,7 @@ async function main() {
     );
     await closeDependencies(deps);
     await services.stop();
-    log.info("shut down");
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  // Started by a launcher that died without passing the signal on: stop rather than linger.
-  const parent = process.ppid;
-  setInterval(() => process.ppid !== parent && void shutdown("parent exited"), 1_000).unref();
+  });
 }
 
 /** At start Postgres may still be coming up: keep trying rather than exit. */

@@ -1,13 +1,10 @@
 import cron from "node-cron";
+import * as dispatchWebhooks from "../jobs/dispatch-webhooks.js";
+import * as forgetIdempotencyKeys from "../jobs/forget-idempotency-keys.js";
+import * as reconcileTransitions from "../jobs/reconcile-transitions.js";
 import * as sweep from "../jobs/sweep.js";
 import type { Dependencies } from "../src/dependencies.js";
-import { reconcilePendingTransitions } from "../src/services/reconcile.js";
-import { dispatchWebhookDeliveries } from "../src/services/webhook-delivery.js";
-import type { Role } from "./roles.js";
-
-const RECONCILE_EVERY_MS = 5_000;
-/** Webhook events wait at most this long in Postgres before their delivery job is queued. */
-const DISPATCH_WEBHOOKS_EVERY_MS = 1_000;
+import type { RunningRole } from "./roles.js";
 
 /** Runs a task every `ms`, never two at once, surviving its failures. */
 function every(ms: number, task: () => Promise<unknown>, onError: (error: unknown) => void) {
@@ -26,25 +23,28 @@ function every(ms: number, task: () => Promise<unknown>, onError: (error: unknow
   };
 }
 
-export async function startScheduler(deps: Dependencies): Promise<Role> {
-  const stopReconciler = every(
-    RECONCILE_EVERY_MS,
-    () => reconcilePendingTransitions(deps),
-    (error) => deps.log.warn({ err: error }, "reconcile failed; will retry"),
+/** Housekeeping on fixed intervals, each a job in jobs/, each surviving its own failures. */
+const TASKS = [
+  { name: "reconcile", job: reconcileTransitions },
+  { name: "webhook dispatch", job: dispatchWebhooks },
+  { name: "idempotency-key cleanup", job: forgetIdempotencyKeys },
+];
+
+export async function startScheduler(deps: Dependencies): Promise<RunningRole> {
+  const stops = TASKS.map(({ name, job }) =>
+    every(
+      job.everyMs,
+      () => job.handle(deps),
+      (error) => deps.log.warn({ err: error, task: name }, "scheduled task failed; will retry"),
+    ),
   );
   const stopSweeps = sweepOnCron(deps);
-  const stopWebhookDispatch = every(
-    DISPATCH_WEBHOOKS_EVERY_MS,
-    () => dispatchWebhookDeliveries(deps),
-    (error) => deps.log.warn({ err: error }, "webhook dispatch failed; will retry"),
-  );
   deps.log.info("scheduler ready");
   return {
     name: "scheduler",
     close: async () => {
-      await stopReconciler();
+      await Promise.all(stops.map((stop) => stop()));
       await stopSweeps();
-      await stopWebhookDispatch();
     },
   };
 }

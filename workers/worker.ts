@@ -4,28 +4,35 @@ import * as deliverWebhook from "../jobs/deliver-webhook.js";
 import * as importNumbers from "../jobs/import-numbers.js";
 import * as sendNotice from "../jobs/send-notice.js";
 import type { Dependencies } from "../src/dependencies.js";
+import { failureReporter } from "../src/failure-log.js";
 import { workerConnection } from "../src/queues.js";
-import type { Role } from "./roles.js";
+import type { RunningRole } from "./roles.js";
 
 interface JobKind {
   queueName: string;
   handle: (deps: Dependencies, data: unknown, job: Job) => Promise<unknown>;
+  concurrency: number;
   /** Per-queue BullMQ settings, e.g. a custom backoff strategy. */
-  workerSettings?: (deps: Dependencies) => WorkerOptions["settings"];
+  settings?: WorkerOptions["settings"];
 }
 
 /** Consumes every queue; several worker processes may run, the row locks decide. */
-export async function startWorkers(deps: Dependencies, redisUrl: string): Promise<Role> {
-  const kinds: { kind: JobKind; concurrency: number }[] = [
-    { kind: applyTransition, concurrency: deps.config.workerConcurrency },
-    { kind: sendNotice, concurrency: sendNotice.concurrency },
-    { kind: deliverWebhook, concurrency: deliverWebhook.concurrency },
+export async function startWorkers(deps: Dependencies, redisUrl: string): Promise<RunningRole> {
+  const kinds: JobKind[] = [
+    {
+      queueName: applyTransition.queueName,
+      handle: applyTransition.createHandler(deps),
+      concurrency: deps.config.workerConcurrency,
+    },
+    sendNotice,
+    { ...deliverWebhook, settings: deliverWebhook.workerSettings(deps) },
     // One CSV import at a time per worker: each holds a connection and streams a whole file.
-    { kind: importNumbers, concurrency: 1 },
+    { ...importNumbers, concurrency: 1 },
   ];
+  const heard = failureReporter(deps.log);
   const connections: ReturnType<typeof workerConnection>[] = [];
-  const workers = kinds.map(({ kind, concurrency }) => {
-    const connection = workerConnection(redisUrl);
+  const workers = kinds.map((kind) => {
+    const connection = workerConnection(redisUrl, heard);
     connections.push(connection);
     const worker = new Worker(
       kind.queueName,
@@ -36,8 +43,8 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
       {
         connection,
         prefix: deps.queuePrefix,
-        concurrency,
-        settings: kind.workerSettings?.(deps),
+        concurrency: kind.concurrency,
+        settings: kind.settings,
         // A worker killed mid-job has its job taken back by another after this long.
         lockDuration: 15_000,
         stalledInterval: 15_000,
@@ -50,13 +57,11 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
         "job failed",
       ),
     );
-    worker.on("error", (error) =>
-      deps.log.debug({ queue: kind.queueName, err: error }, "worker connection error"),
-    );
+    worker.on("error", (error) => heard(`worker ${kind.queueName}`, error));
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady().catch(() => {})));
-  deps.log.info({ queues: kinds.map(({ kind }) => kind.queueName) }, "workers ready");
+  deps.log.info({ queues: kinds.map((kind) => kind.queueName) }, "workers ready");
   return {
     name: "worker",
     close: async () => {

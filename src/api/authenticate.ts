@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { findApiKey } from "../db/organizations.js";
+import { findApiKey } from "../db/api-keys.js";
 import type { Scope } from "../db/scope.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError } from "../error-codes.js";
@@ -19,7 +19,7 @@ export function createAuthenticator(deps: Pick<Dependencies, "db">) {
   async function resolveKey(key: string): Promise<Principal | null> {
     const record = await findApiKey(deps.db, hashApiKey(key));
     if (!record) return null;
-    const role = record.role as Role;
+    const role = record.role;
     return {
       keyId: record.id,
       role,

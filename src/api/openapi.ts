@@ -12,7 +12,7 @@ const { version } = JSON.parse(readFileSync(new URL("../../package.json", import
 /**
  * The OpenAPI document is generated from each route's zod schemas, so it cannot drift from what
  * the API validates and answers. Register before the routes: @fastify/swagger collects them as
- * they are added. `GET /openapi.json` and the browsable `/docs` need no key (CONTRACT).
+ * they are added. `GET /openapi.json` and the browsable `/docs` need no key (docs/decisions.md).
  */
 export async function registerOpenApi(app: FastifyInstance) {
   // Swagger UI's own routes (page, assets, /docs/json) carry no config; mark them public here.

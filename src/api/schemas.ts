@@ -2,9 +2,11 @@ import { z } from "zod";
 import {
   CAPABILITIES,
   DELETE_REASONS,
+  NUMBER_STATUSES,
   REQUEST_ACTIONS,
   RESERVATION_KINDS,
   STATES,
+  TRANSITION_STATUSES,
 } from "../lifecycle/states.js";
 
 export const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
@@ -28,7 +30,7 @@ export const errorResponses = {
 export const numberSchema = z.object({
   number: z.string(),
   state: z.enum(STATES),
-  status: z.string(),
+  status: z.enum(NUMBER_STATUSES),
   pending: z.object({ transitionId: z.string(), action: z.string(), since: instant }).nullable(),
   ownerId: z.string().nullable(),
   ownerName: z
@@ -88,7 +90,7 @@ export const transitionSchema = z.object({
   id: z.string(),
   number: z.string(),
   action: z.string(),
-  status: z.enum(["pending", "applied", "rejected"]),
+  status: z.enum(TRANSITION_STATUSES),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   requestedAt: instant,
   finishedAt: instant.nullable(),

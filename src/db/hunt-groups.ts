@@ -1,9 +1,9 @@
-import { sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { SideEffect } from "../lifecycle/number-state.js";
-import type { Db } from "./database.js";
-import type { Database, NumberRow } from "./tables.js";
+import type { Db, Trx } from "./database.js";
+import type { NumberRow } from "./tables.js";
 
-/** Main-number forwarding and the in-space hunt groups it rings (seeds 000, 001). */
+/** Main-number forwarding and the in-space hunt groups it rings (docs/sites.md). */
 
 export async function setMainNumberForwarding(
   db: Db,
@@ -58,10 +58,10 @@ export async function deleteHuntGroupMember(db: Db, siteId: string, organization
 /**
  * Carries out a change's hunt-group effects on the number as it now is, in the change's
  * transaction. Joining happens only when the owner's main number forwards to its in-space hunt
- * group at the number's site (seed 001); the main number itself is what forwards, so it never joins.
+ * group at the number's site (docs/sites.md); the main number itself is what forwards, so it never joins.
  */
 export async function applyHuntGroupEffects(
-  trx: Transaction<Database>,
+  trx: Trx,
   number: Pick<NumberRow, "number" | "site_id" | "owner_id" | "main_number">,
   effects: readonly SideEffect[],
   now: Date,

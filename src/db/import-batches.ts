@@ -3,8 +3,9 @@ import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import type { ItemCode } from "../error-codes.js";
 import type { Db } from "./database.js";
-import { historySnapshotSql } from "./numbers.js";
+import { historySnapshotSql } from "./number-columns.js";
 import type { NewNumberRow } from "./tables.js";
 
 /**
@@ -81,7 +82,7 @@ export interface BatchOutcome {
   notAdded: {
     rowNo: number;
     number: string;
-    code: "already_exists" | "duplicate_in_file";
+    code: Extract<ItemCode, "already_exists" | "duplicate_in_file">;
     firstRow: number;
   }[];
 }
@@ -149,7 +150,7 @@ export async function mergeBatch(
       .map((row) => ({
         rowNo: row.row_no!,
         number: row.number,
-        code: row.code as "already_exists" | "duplicate_in_file",
+        code: row.code as BatchOutcome["notAdded"][number]["code"],
         firstRow: row.first_row,
       })),
   };

@@ -21,8 +21,7 @@ class MigrationFolder implements MigrationProvider {
 
 /** Applies pending migrations; Kysely takes an advisory lock so concurrent starters wait in turn. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  // Unordered: a database migrated during development may have met a later-numbered file first.
-  const migrator = new Migrator({ db, provider: new MigrationFolder(), allowUnorderedMigrations: true });
+  const migrator = new Migrator({ db, provider: new MigrationFolder() });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? [])

@@ -1,14 +1,9 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
+import type { NoticeKind, NoticeStatus } from "../lifecycle/states.js";
+import type { Db, Trx } from "./database.js";
 import { inScope, type Scope } from "./scope.js";
 import { batchIdSql, supportDesks } from "./sweeps.js";
-import type { Database, NoticeRow } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
-
-export const NOTICE_KINDS = ["reservation_expiring", "lock_expiring", "lock_expired"] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
-export const NOTICE_STATUSES = ["pending", "sent", "failed"] as const;
-export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
+import type { NoticeRow } from "./tables.js";
 
 export interface NoticeWindow {
   /** The sweep's instant: expiries at or before it are applied, never noticed late. */
@@ -125,7 +120,7 @@ export async function pendingBatchIds(db: Db): Promise<string[]> {
  * The unsent notices of one e-mail, locked until the caller's transaction ends: a second
  * sender of the same e-mail waits here and then finds them sent.
  */
-export async function lockPendingBatch(trx: Transaction<Database>, batchId: string): Promise<NoticeRow[]> {
+export async function lockPendingBatch(trx: Trx, batchId: string): Promise<NoticeRow[]> {
   return trx
     .selectFrom("notices")
     .selectAll()
@@ -139,11 +134,7 @@ export async function lockPendingBatch(trx: Transaction<Database>, batchId: stri
 }
 
 /** Returns the notices as now stored (their webhook events carry them). */
-export async function markSent(
-  trx: Transaction<Database>,
-  ids: string[],
-  sentAt: Date,
-): Promise<NoticeRow[]> {
+export async function markSent(trx: Trx, ids: string[], sentAt: Date): Promise<NoticeRow[]> {
   if (ids.length === 0) return [];
   return trx
     .updateTable("notices")
@@ -200,19 +191,3 @@ export async function listNotices(db: Db, scope: Scope, filter: NoticeFilter): P
     .limit(filter.limit)
     .execute();
 }
-
-export function toNoticeView(row: NoticeRow) {
-  return {
-    id: row.id,
-    kind: row.kind as NoticeKind,
-    number: row.number,
-    expiresAt: row.expires_at.toISOString(),
-    recipient: row.recipient,
-    status: row.status as NoticeStatus,
-    sentAt: row.sent_at ? row.sent_at.toISOString() : null,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    createdAt: row.created_at.toISOString(),
-  };
-}
-export type NoticeView = ReturnType<typeof toNoticeView>;

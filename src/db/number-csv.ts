@@ -1,16 +1,14 @@
 import { type RawBuilder, sql } from "kysely";
 import pg from "pg";
 import type { Db } from "./database.js";
+import { isoText as iso } from "./number-columns.js";
 import { numberNameColumns } from "./number-names.js";
 import type { Scope } from "./scope.js";
 import { type NumberFilters, type NumberSort, selectMatching } from "./search.js";
 
-/** An instant as the API writes it (`Date.toISOString()`): UTC, milliseconds, "Z". */
-const iso = (expression: string) =>
-  `to_char((${expression}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const whenReserved = (column: string) => `CASE WHEN numbers.reservation_kind IS NOT NULL THEN ${column} END`;
 const whenLocked = (column: string) => `CASE WHEN numbers.state = 'locked' THEN ${column} END`;
-/** As `toNumberView`'s timerPolicy: shown while a period timer runs and a policy (not the default) set it. */
+/** As `numberView`'s timerPolicy (src/api/views.ts): shown while a period timer runs and a policy (not the default) set it. */
 const whenTimerPolicy = (column: string) =>
   `CASE WHEN numbers.timer_started_at IS NOT NULL AND (numbers.timer_policy_country IS NOT NULL OR numbers.timer_policy_class IS NOT NULL) THEN ${column} END`;
 const whenPending = (column: string) =>
@@ -18,7 +16,8 @@ const whenPending = (column: string) =>
 
 /**
  * The CSV columns: the number JSON's field names (nested objects flattened with a dot), each
- * written by SQL exactly as `toNumberView` shows it, so Postgres itself can write the file.
+ * written by SQL exactly as `numberView` (src/api/views.ts) shows it, so Postgres itself can
+ * write the file; test/inventory/export.test.ts checks the two agree.
  * Capabilities are joined with "|", which the import reads back. `settings` and `pinIsDefault`
  * (call configuration, not inventory) are left out, and so is `allowedActions`: an answer for one
  * key at one moment, not a fact about the number. The names (null here) are the scope's

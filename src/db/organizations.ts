@@ -1,17 +1,19 @@
-import { type ExpressionBuilder, type Kysely, sql } from "kysely";
+import { type ExpressionBuilder, sql } from "kysely";
+import type { OrganizationKind } from "../lifecycle/states.js";
+import type { Db } from "./database.js";
 import type { Scope } from "./scope.js";
 import type { Database, OrganizationRow } from "./tables.js";
 
 export interface Organization {
   id: string;
   name: string;
-  kind: "customer" | "partner";
+  kind: OrganizationKind;
   billingEmail: string;
   ownerEmail: string;
   supportEmail: string | null;
   partnerId: string | null;
-  createdAt: string;
-  updatedAt: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export type OrganizationFields = Omit<Organization, "id" | "createdAt" | "updatedAt">;
@@ -20,13 +22,13 @@ export function toOrganization(row: OrganizationRow): Organization {
   return {
     id: row.id,
     name: row.name,
-    kind: row.kind as Organization["kind"],
+    kind: row.kind,
     billingEmail: row.billing_email,
     ownerEmail: row.owner_email,
     supportEmail: row.support_email,
     partnerId: row.partner_id,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
@@ -40,12 +42,7 @@ function toColumns<F extends Partial<OrganizationFields>>(fields: F) {
     partner_id: fields.partnerId,
   };
 }
-export async function insertOrganization(
-  db: Kysely<Database>,
-  id: string,
-  fields: OrganizationFields,
-  now: Date,
-) {
+export async function insertOrganization(db: Db, id: string, fields: OrganizationFields, now: Date) {
   const row = await db
     .insertInto("organizations")
     .values({ id, ...toColumns(fields), created_at: now, updated_at: now })
@@ -54,13 +51,25 @@ export async function insertOrganization(
   return toOrganization(row);
 }
 
-export async function findOrganization(db: Kysely<Database>, id: string): Promise<Organization | null> {
+export async function findOrganization(db: Db, id: string): Promise<Organization | null> {
   const row = await db.selectFrom("organizations").selectAll().where("id", "=", id).executeTakeFirst();
   return row ? toOrganization(row) : null;
 }
 
+/** The organisations among `ids` that exist, by id. */
+export async function findOrganizations(db: Db, ids: readonly string[]): Promise<Map<string, Organization>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("organizations")
+    .selectAll()
+    .where("id", "=", sql<string>`ANY(${unique}::uuid[])`)
+    .execute();
+  return new Map(rows.map((row) => [row.id, toOrganization(row)]));
+}
+
 export async function updateOrganization(
-  db: Kysely<Database>,
+  db: Db,
   id: string,
   fields: Partial<OrganizationFields>,
   now: Date,
@@ -72,51 +81,6 @@ export async function updateOrganization(
     .returningAll()
     .executeTakeFirst();
   return row ? toOrganization(row) : null;
-}
-
-export interface ApiKeyRecord {
-  id: string;
-  role: string;
-  organizationId: string | null;
-  organizationKind: string | null;
-}
-
-export async function insertApiKey(
-  db: Kysely<Database>,
-  key: { id: string; keyHash: string; role: string; organizationId: string | null },
-) {
-  await db
-    .insertInto("api_keys")
-    .values({ id: key.id, key_hash: key.keyHash, role: key.role, organization_id: key.organizationId })
-    .onConflict((conflict) =>
-      conflict
-        .column("key_hash")
-        .doUpdateSet({ role: key.role, organization_id: key.organizationId, revoked_at: null }),
-    )
-    .execute();
-}
-
-export async function findApiKey(db: Kysely<Database>, keyHash: string): Promise<ApiKeyRecord | null> {
-  const row = await db
-    .selectFrom("api_keys")
-    .leftJoin("organizations", "organizations.id", "api_keys.organization_id")
-    .select(["api_keys.id", "api_keys.role", "api_keys.organization_id", "organizations.kind"])
-    .where("api_keys.key_hash", "=", keyHash)
-    .where("api_keys.revoked_at", "is", null)
-    .executeTakeFirst();
-  return row
-    ? { id: row.id, role: row.role, organizationId: row.organization_id, organizationKind: row.kind }
-    : null;
-}
-
-export async function revokeApiKey(db: Kysely<Database>, id: string, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable("api_keys")
-    .set({ revoked_at: now })
-    .where("id", "=", id)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
 }
 
 /**
@@ -139,7 +103,7 @@ export function organizationInScope(scope: Scope) {
   };
 }
 
-export async function findOrganizationInScope(db: Kysely<Database>, id: string, scope: Scope) {
+export async function findOrganizationInScope(db: Db, id: string, scope: Scope) {
   const row = await db
     .selectFrom("organizations")
     .selectAll()
@@ -158,7 +122,7 @@ export interface OrganizationListFilters {
 
 /** A keyset page of the organisations in scope, by name then id; `limit` rows at most. */
 export async function listOrganizations(
-  db: Kysely<Database>,
+  db: Db,
   scope: Scope,
   filters: OrganizationListFilters,
   after: { name: string; id: string } | undefined,

@@ -1,8 +1,7 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { NumberPolicy, PeriodName, PolicyClass } from "../lifecycle/policies.js";
-import type { Database, NumberPoliciesTable } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db, Trx } from "./database.js";
+import type { NumberPoliciesTable } from "./tables.js";
 
 /** Each period's column in `number_policies`. */
 const PERIOD_COLUMNS = {
@@ -78,7 +77,7 @@ export async function readPolicySet(db: Db): Promise<PolicySet> {
  * takes the set row's lock, so two replacements run one after the other.
  */
 export async function replacePolicySet(
-  trx: Transaction<Database>,
+  trx: Trx,
   policies: readonly NumberPolicy[],
   change: { at: Date; actor: string },
 ): Promise<number> {

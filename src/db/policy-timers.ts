@@ -1,15 +1,14 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
+import type { ReservationKind, State } from "../lifecycle/states.js";
 import type { TimerField } from "../lifecycle/timers.js";
-import { historySnapshotSql } from "./numbers.js";
-import type { Database } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db } from "./database.js";
+import { historySnapshotSql } from "./number-columns.js";
 
 /** A number whose running timer was computed from a period, with what its policies look at. */
 export interface TimerRow {
   number: string;
-  state: string;
-  reservation_kind: string | null;
+  state: State;
+  reservation_kind: ReservationKind | null;
   timer_started_at: Date;
   reservation_expires_at: Date | null;
   lock_expires_at: Date | null;

@@ -1,7 +1,7 @@
 import { type ExpressionBuilder, sql } from "kysely";
 import type { Database } from "./tables.js";
 
-/** Which numbers an API key can see (SPEC "Organisations and roles"). */
+/** Which numbers an API key can see (docs/domain.md#organisations-and-roles). */
 export type Scope =
   | { kind: "all" }
   | { kind: "partner"; partnerId: string }

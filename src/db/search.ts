@@ -1,5 +1,5 @@
 import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
-import type { Capability, ReservationKind, State } from "../lifecycle/states.js";
+import type { Capability, NumberStatus, ReservationKind, State } from "../lifecycle/states.js";
 import type { Db } from "./database.js";
 import { inScope, type Scope } from "./scope.js";
 import type { Database } from "./tables.js";
@@ -10,10 +10,10 @@ export interface NumberPattern {
   digits: string;
 }
 
-/** The filters of `GET /v1/numbers` (CONTRACT), already validated; all combine with AND. */
+/** The filters of `GET /v1/numbers`, already validated; all combine with AND (docs/decisions.md). */
 export interface NumberFilters {
   state?: State;
-  status?: "pending" | State;
+  status?: NumberStatus;
   q?: NumberPattern;
   sku?: string;
   vendor?: string;

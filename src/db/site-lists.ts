@@ -9,7 +9,7 @@ export interface SiteSummary {
   operatorId: string;
   operatorName: string;
   occupiers: { id: string; name: string }[];
-  createdAt: string;
+  createdAt: Date;
 }
 
 /** The sites a scope sees: the platform all; a partner those it operates; a customer those it occupies. */
@@ -74,7 +74,7 @@ export async function listSites(
     operatorId: row.operator_id,
     operatorName: row.operator_name,
     occupiers: occupiers.get(row.id) ?? [],
-    createdAt: row.created_at.toISOString(),
+    createdAt: row.created_at,
   }));
 }
 

@@ -1,14 +1,18 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { sql } from "kysely";
 import type { SiteFacts } from "../lifecycle/number-state.js";
-import type { Database } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type { Db, Trx } from "./database.js";
 
 export interface Site {
   id: string;
   name: string;
   operatorId: string;
-  createdAt: string;
+  createdAt: Date;
+}
+
+export interface Occupier {
+  organizationId: string;
+  name: string;
+  addedAt: Date;
 }
 
 export async function insertSite(
@@ -32,7 +36,7 @@ const toSite = (row: { id: string; name: string; operator_id: string; created_at
   id: row.id,
   name: row.name,
   operatorId: row.operator_id,
-  createdAt: row.created_at.toISOString(),
+  createdAt: row.created_at,
 });
 
 /** Sites that exist among `ids`, with their operators (for checking numbers provisioned at them). */
@@ -53,7 +57,7 @@ export async function insertOccupier(db: Db, siteId: string, organizationId: str
   return !!inserted;
 }
 
-export async function listOccupiers(db: Db, siteId: string) {
+export async function listOccupiers(db: Db, siteId: string): Promise<Occupier[]> {
   const rows = await db
     .selectFrom("site_occupiers")
     .innerJoin("organizations", "organizations.id", "site_occupiers.organization_id")
@@ -65,7 +69,7 @@ export async function listOccupiers(db: Db, siteId: string) {
   return rows.map((row) => ({
     organizationId: row.id,
     name: row.name,
-    addedAt: row.created_at.toISOString(),
+    addedAt: row.created_at,
   }));
 }
 
@@ -101,7 +105,7 @@ export async function isAtSite(db: Db, site: Site, organizationId: string): Prom
  * before counting, so two racing for the last voice service run one after the other.
  */
 export async function lockEntitlement(
-  trx: Transaction<Database>,
+  trx: Trx,
   siteId: string,
   organizationId: string,
   now: Date,
@@ -132,7 +136,7 @@ export async function findVoiceServices(db: Db, siteId: string, organizationId: 
 }
 
 export async function setVoiceServices(
-  trx: Transaction<Database>,
+  trx: Trx,
   siteId: string,
   organizationId: string,
   voiceServices: number,
@@ -179,7 +183,7 @@ export async function findMainNumbers(db: Db, siteId: string, organizationId: st
  * elsewhere is number row, then entitlement row).
  */
 export async function claimFreeSiteNumbers(
-  trx: Transaction<Database>,
+  trx: Trx,
   siteId: string,
   mainNumber: boolean,
   limit: number,
@@ -206,7 +210,7 @@ export async function claimFreeSiteNumbers(
  * changed by a concurrent activation until this transaction ends.
  */
 export async function loadSiteFacts(
-  trx: Transaction<Database>,
+  trx: Trx,
   number: { number: string; siteId: string },
   organizationId: string,
   options: { lock: boolean; now: Date },

@@ -1,113 +1,133 @@
-import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type pg from "pg";
-import { historySnapshotSql } from "./numbers.js";
+import { EXPIRIES, type Expiry } from "../lifecycle/expiries.js";
+import { PERIOD_NAMES, type ResolvedPeriods } from "../lifecycle/policies.js";
+import type { State } from "../lifecycle/states.js";
+import type { Db } from "./database.js";
+import { changeSetSql, columnOf, historySnapshotSql } from "./number-columns.js";
 import { cooldownPolicyPick } from "./policies.js";
-import type { Database } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * Expiry sweeps: one statement per batch changes the due numbers, writes their history and (for
  * locks) records the "lock expired" notices, so a crash can never leave a change without its
  * history or its notice. The batch is claimed with `FOR UPDATE SKIP LOCKED` and joined back on
  * `ctid` (joining on `number` gets a plan that reads the whole table per batch, see
- * PERFORMANCE.md); numbers locked by a worker right now, or with a pending transition, are left
- * for the next run.
+ * docs/benchmarks.md#sweeps); numbers locked by a worker right now, or with a pending transition,
+ * are left for the next run. What each expiry does is the pure `EXPIRIES` rule, written as SQL by
+ * `changeSetSql`.
  */
-
-/**
- * Every hold a number can carry, cleared as `returnToInventory` clears them (EMPTY_HOLD; the timer
- * columns, which the reservation sweep may set again, are left to each statement), and the last
- * holder's call settings and PIN, as release and deallocate clear them.
- */
-const CLEAR_HOLD = sql.raw(`owner_id = NULL, subscription_id = NULL, end_user_id = NULL,
-  reservation_kind = NULL, reserved_at = NULL, reservation_expires_at = NULL, locked_at = NULL,
-  lock_expires_at = NULL, lock_remark = NULL, deleted_reason = NULL, in_service_since_available = false,
-  settings = '{}', pin_hash = NULL`);
-
-/** No timer runs any more, so no policy set one. */
-const NO_TIMER = sql.raw("timer_started_at = NULL, timer_policy_country = NULL, timer_policy_class = NULL");
 
 export interface ExpiryBatch {
   at: Date;
   limit: number;
 }
 
-/** Number and the state it went to. */
-export interface ExpiredNumber {
-  number: string;
-  state: string;
-}
-
-export interface ReservationExpiryBatch extends ExpiryBatch {
+/** Where a number's cooldown comes from when no policy sets one, and the floor the law puts under it. */
+export interface CooldownDefaults {
   /** COOLDOWN_DAYS: the cooldown of a number no policy gives one. */
   defaultCooldownDays: number;
   /** Numbers of this country never cool down for fewer days than this. */
   legalMinimum: { country: string; days: number };
 }
 
+/** Number and the state it went to. */
+export interface ExpiredNumber {
+  number: string;
+  state: State;
+}
+
 /**
- * Reserved numbers whose expiry has passed go back to inventory: to cooldown for the number's
- * own cooldown period when they were in service since last available and that period is not 0,
- * else to available — exactly what the pure `returnToInventory` decides with now = `at` and the
- * periods `resolvePeriods` gives the number (its cooldown picked by `cooldownPolicyPick`).
+ * Each row's own period stands in for this one when the statement runs: the pure change is taken
+ * with it, and the columns a period decides are then computed per row (`COOLDOWN_PERIOD_COLUMNS`).
  */
-export async function expireReservations(db: Db, batch: ReservationExpiryBatch): Promise<ExpiredNumber[]> {
-  const { legalMinimum } = batch;
-  const { rows } = await sql<ExpiredNumber>`
-    WITH due AS (
-      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before, in_service_since_available,
-        country, sku, ported_in, golden
-      FROM numbers
-      WHERE state = 'reserved' AND reservation_expires_at <= ${batch.at}
-        AND pending_transition_id IS NULL
-      LIMIT ${batch.limit}
-      FOR UPDATE SKIP LOCKED
-    ), cooling AS (
-      SELECT due.row_id, due.before, due.in_service_since_available AND period.days > 0 AS cools,
-        period.days, policy.country AS policy_country, policy.number_class AS policy_class
+const ANY_PERIODS = Object.freeze(
+  Object.fromEntries(PERIOD_NAMES.map((name) => [name, { days: 1, policy: null }])) as ResolvedPeriods,
+);
+
+/**
+ * The number's cooldown as `resolvePeriods` picks it (`cooldownPolicyPick`, the configured default,
+ * the legal minimum), and whether it cools: in service since last available, for more than 0 days.
+ */
+function cooldownPeriodCte(defaults: CooldownDefaults) {
+  const { legalMinimum, defaultCooldownDays } = defaults;
+  return sql`period_of AS (
+      SELECT due.*, due.in_service_since_available AND period.days > 0 AS cools, period.days,
+        policy.country AS policy_country, policy.number_class AS policy_class
       FROM due
       LEFT JOIN LATERAL (${cooldownPolicyPick("due")}) AS policy ON due.in_service_since_available
       CROSS JOIN LATERAL (
         SELECT CASE WHEN due.country = ${legalMinimum.country}::text
-          THEN greatest(coalesce(policy.days, ${batch.defaultCooldownDays}::numeric), ${legalMinimum.days}::numeric)
-          ELSE coalesce(policy.days, ${batch.defaultCooldownDays}::numeric) END AS days
+          THEN greatest(coalesce(policy.days, ${defaultCooldownDays}::numeric), ${legalMinimum.days}::numeric)
+          ELSE coalesce(policy.days, ${defaultCooldownDays}::numeric) END AS days
       ) AS period
-    ), changed AS (
+    )`;
+}
+
+/** The columns a started cooldown's period decides, from each row's `period_of` (as `due`). */
+const COOLDOWN_PERIOD_COLUMNS = (at: Date) => ({
+  // N days are N × 24 h: an interval of days would follow the session's daylight saving.
+  cooldown_until: sql`${at}::timestamptz + due.days * interval '24 hours'`,
+  timer_policy_country: sql`due.policy_country`,
+  timer_policy_class: sql`due.policy_class`,
+});
+
+/**
+ * The CTEs `due` (the claimed batch), `changed` (the numbers as changed, with the expiry that was
+ * due as `expires_at`) and `history`, for one expiry; the caller adds what follows `changed`. An
+ * expiry whose change depends on the number's own period (reservation expiry: its cooldown) adds
+ * `period_of`, and the change's CASE follows whether the number cools.
+ */
+function expiryCtes(expiry: Expiry, batch: ExpiryBatch, defaults?: CooldownDefaults) {
+  const due = sql.ref(columnOf(expiry.due));
+  // Literals, not parameters: each expiry's partial index (0001) matches `state = 'reserved'` etc.
+  const state = sql.lit(expiry.state);
+  const context = { now: batch.at, periods: ANY_PERIODS };
+  const withPeriod = expiry.period !== null;
+  if (withPeriod && (expiry.period !== "cooldownDays" || !defaults))
+    throw new Error(`The sweeps know each number's cooldown period only, not ${expiry.period}.`);
+  const set = changeSetSql("n", {
+    when: withPeriod ? sql<boolean>`due.cools` : sql<boolean>`n.in_service_since_available`,
+    whenTrue: expiry.change({ inServiceSinceAvailable: true }, context),
+    whenFalse: expiry.change({ inServiceSinceAvailable: false }, context),
+    perRowWhenTrue: withPeriod ? COOLDOWN_PERIOD_COLUMNS(batch.at) : {},
+  });
+  return sql`
+    WITH due AS (
+      SELECT ctid AS row_id, ${due} AS expires_at, ${historySnapshotSql("numbers")} AS before,
+        in_service_since_available, country, sku, ported_in, golden
+      FROM numbers
+      WHERE state = ${state} AND ${due} <= ${batch.at} AND pending_transition_id IS NULL
+      LIMIT ${batch.limit}
+      FOR UPDATE SKIP LOCKED
+    ), ${withPeriod ? sql`${cooldownPeriodCte(defaults!)},` : sql``} changed AS (
       UPDATE numbers AS n
-      SET state = CASE WHEN cooling.cools THEN 'cooldown' ELSE 'available' END,
-        -- N days are N × 24 h: an interval of days would follow the session's daylight saving.
-        cooldown_until = CASE WHEN cooling.cools
-          THEN ${batch.at}::timestamptz + cooling.days * interval '24 hours' END,
-        timer_started_at = CASE WHEN cooling.cools THEN ${batch.at}::timestamptz END,
-        timer_policy_country = CASE WHEN cooling.cools THEN cooling.policy_country END,
-        timer_policy_class = CASE WHEN cooling.cools THEN cooling.policy_class END,
-        ${CLEAR_HOLD}, updated_at = ${batch.at}, version = n.version + 1
-      FROM cooling
-      WHERE n.ctid = cooling.row_id AND n.state = 'reserved' AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, cooling.before, ${historySnapshotSql("n")} AS after
-    ), history AS (${historyInsert("reservation_expired", batch.at)})
+      SET ${set}, updated_at = ${batch.at}, version = n.version + 1
+      FROM ${withPeriod ? sql`period_of AS due` : sql`due`}
+      WHERE n.ctid = due.row_id AND n.state = ${state} AND n.pending_transition_id IS NULL
+      RETURNING n.number, n.state, n.partner_id, due.expires_at, due.before, ${historySnapshotSql("n")} AS after
+    ), history AS (
+      INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after)
+      SELECT number, ${batch.at}::timestamptz, ${sql.lit(expiry.action)}, 'system', NULL, NULL, before, after
+      FROM changed
+    )`;
+}
+
+/**
+ * Reserved numbers whose expiry has passed go back to inventory: available, or cooldown for the
+ * number's own cooldown period (`backToInventory` with the period `resolvePeriods` gives it).
+ */
+export async function expireReservations(
+  db: Db,
+  batch: ExpiryBatch & CooldownDefaults,
+): Promise<ExpiredNumber[]> {
+  const { rows } = await sql<ExpiredNumber>`${expiryCtes(EXPIRIES.reservation, batch, batch)}
     SELECT number, state FROM changed`.execute(db);
   return rows;
 }
 
 /** Cooldown numbers whose `cooldown_until` has passed become available. */
 export async function endCooldowns(db: Db, batch: ExpiryBatch): Promise<ExpiredNumber[]> {
-  const { rows } = await sql<ExpiredNumber>`
-    WITH due AS (
-      SELECT ctid AS row_id, ${historySnapshotSql("numbers")} AS before
-      FROM numbers
-      WHERE state = 'cooldown' AND cooldown_until <= ${batch.at} AND pending_transition_id IS NULL
-      LIMIT ${batch.limit}
-      FOR UPDATE SKIP LOCKED
-    ), changed AS (
-      UPDATE numbers AS n
-      SET state = 'available', cooldown_until = NULL, ${CLEAR_HOLD}, ${NO_TIMER},
-        updated_at = ${batch.at}, version = n.version + 1
-      FROM due
-      WHERE n.ctid = due.row_id AND n.state = 'cooldown' AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, due.before, ${historySnapshotSql("n")} AS after
-    ), history AS (${historyInsert("cooldown_ended", batch.at)})
+  const { rows } = await sql<ExpiredNumber>`${expiryCtes(EXPIRIES.cooldown, batch)}
     SELECT number, state FROM changed`.execute(db);
   return rows;
 }
@@ -130,25 +150,9 @@ export interface ExpiredLock extends ExpiredNumber {
  * statement — after the lock fields are cleared nothing else remembers which expiry it was.
  */
 export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<ExpiredLock[]> {
-  const { rows } = await sql<ExpiredLock>`
-    WITH due AS (
-      SELECT ctid AS row_id, lock_expires_at, ${historySnapshotSql("numbers")} AS before
-      FROM numbers
-      WHERE state = 'locked' AND lock_expires_at <= ${batch.at} AND pending_transition_id IS NULL
-      LIMIT ${batch.limit}
-      FOR UPDATE SKIP LOCKED
-    ), changed AS (
-      UPDATE numbers AS n
-      SET state = 'available', cooldown_until = NULL, ${CLEAR_HOLD}, ${NO_TIMER},
-        updated_at = ${batch.at}, version = n.version + 1
-      FROM due
-      WHERE n.ctid = due.row_id AND n.state = 'locked' AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, n.partner_id, due.lock_expires_at, due.before,
-        ${historySnapshotSql("n")} AS after
-    ), history AS (${historyInsert("lock_expired", batch.at)}
-    ), notified AS (
+  const { rows } = await sql<ExpiredLock>`${expiryCtes(EXPIRIES.lock, batch)}, notified AS (
       INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at)
-      SELECT gen_random_uuid(), changed.number, 'lock_expired', changed.lock_expires_at,
+      SELECT gen_random_uuid(), changed.number, 'lock_expired', changed.expires_at,
         support.audience, support.recipient, ${batchIdSql(batch.runId, sql`support.recipient`)},
         ${batch.recordedAt}::timestamptz
       FROM changed
@@ -162,12 +166,6 @@ export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<Expir
     FROM changed LEFT JOIN notified ON notified.number = changed.number
     GROUP BY changed.number, changed.state`.execute(db);
   return rows;
-}
-
-function historyInsert(action: string, at: Date) {
-  return sql`
-    INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after)
-    SELECT number, ${at}::timestamptz, ${action}::text, 'system', NULL, NULL, before, after FROM changed`;
 }
 
 /** The support desks told about a lock: the inventory partner's (if it has one) and the platform's. */

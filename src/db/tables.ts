@@ -1,4 +1,19 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type {
+  Action,
+  Capability,
+  DeleteReason,
+  DeliveryStatus,
+  HistoryAction,
+  NoticeAudience,
+  NoticeKind,
+  NoticeStatus,
+  OrganizationKind,
+  ReservationKind,
+  Role,
+  State,
+  TransitionStatus,
+} from "../lifecycle/states.js";
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -7,7 +22,7 @@ type Json = ColumnType<unknown, string, string>;
 export interface OrganizationsTable {
   id: string;
   name: string;
-  kind: string;
+  kind: OrganizationKind;
   billing_email: string;
   owner_email: string;
   support_email: string | null;
@@ -19,7 +34,7 @@ export interface OrganizationsTable {
 export interface ApiKeysTable {
   id: string;
   key_hash: string;
-  role: string;
+  role: Role;
   organization_id: string | null;
   created_at: CreatedAt;
   revoked_at: Timestamp | null;
@@ -27,26 +42,26 @@ export interface ApiKeysTable {
 
 export interface NumbersTable {
   number: string;
-  state: string;
+  state: State;
   owner_id: string | null;
   subscription_id: string | null;
   end_user_id: string | null;
-  reservation_kind: string | null;
+  reservation_kind: ReservationKind | null;
   reserved_at: Timestamp | null;
   reservation_expires_at: Timestamp | null;
   locked_at: Timestamp | null;
   lock_expires_at: Timestamp | null;
   lock_remark: string | null;
   cooldown_until: Timestamp | null;
-  deleted_reason: string | null;
+  deleted_reason: DeleteReason | null;
   in_service_since_available: Generated<boolean>;
   pending_transition_id: string | null;
-  pending_action: string | null;
+  pending_action: Action | null;
   pending_since: Timestamp | null;
   vendor: string;
   country: string;
   sku: string;
-  capabilities: ColumnType<string[], string[] | undefined, string[]>;
+  capabilities: ColumnType<Capability[], Capability[] | undefined, Capability[]>;
   routing: string | null;
   golden: Generated<boolean>;
   ported_in: Generated<boolean>;
@@ -89,8 +104,8 @@ export interface NumberPolicySetTable {
 export interface TransitionsTable {
   id: string;
   number: string;
-  action: string;
-  status: string;
+  action: Action;
+  status: TransitionStatus;
   request: Json;
   actor: string;
   error_code: string | null;
@@ -106,7 +121,7 @@ export interface NumberHistoryTable {
   id: Generated<string>;
   number: string;
   at: Timestamp;
-  action: string;
+  action: HistoryAction;
   actor: string;
   remark: string | null;
   transition_id: string | null;
@@ -159,12 +174,12 @@ export interface HuntGroupMembersTable {
 export interface NoticesTable {
   id: string;
   number: string;
-  kind: string;
+  kind: NoticeKind;
   expires_at: Timestamp;
-  audience: string;
+  audience: NoticeAudience;
   recipient: string;
   batch_id: string;
-  status: Generated<string>;
+  status: Generated<NoticeStatus>;
   attempts: Generated<number>;
   last_error: string | null;
   sent_at: Timestamp | null;
@@ -193,7 +208,7 @@ export interface WebhookEventsTable {
 export interface WebhookDeliveriesTable {
   event_id: string;
   webhook_id: string;
-  status: Generated<string>;
+  status: Generated<DeliveryStatus>;
   attempts: Generated<number>;
   last_status_code: number | null;
   last_error: string | null;
@@ -228,3 +243,5 @@ export type NumberUpdate = Updateable<NumbersTable>;
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type TransitionRow = Selectable<TransitionsTable>;
 export type NoticeRow = Selectable<NoticesTable>;
+export type HistoryRow = Selectable<NumberHistoryTable>;
+export type WebhookRow = Selectable<WebhooksTable>;

@@ -1,37 +1,49 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { Database, NumberRow, TransitionRow } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from "kysely";
+import type { TransitionRequest } from "../lifecycle/number-state.js";
+import type { TransitionOutcome } from "../lifecycle/states.js";
+import type { Db, Trx } from "./database.js";
+import { type HistoryEntry, historyValues } from "./history.js";
+import type { NumberRow, TransitionRow } from "./tables.js";
 
 export interface NewTransition {
   id: string;
   number: string;
-  action: string;
-  request: Record<string, unknown>;
+  request: TransitionRequest;
   actor: string;
   requestedAt: Date;
 }
 
-export function toTransitionView(row: TransitionRow) {
+/** A transition row with its request read back into the one domain shape. */
+export type Transition = Omit<TransitionRow, "request"> & { request: TransitionRequest };
+
+/**
+ * A request as `transitions.request` keeps it: every field present (null when not given), the
+ * instant as ISO text. Idempotency keys hash this same form.
+ */
+export function requestJson(request: TransitionRequest) {
   return {
-    id: row.id,
-    number: row.number,
-    action: row.action,
-    status: row.status as "pending" | "applied" | "rejected",
-    error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
-    requestedAt: row.requested_at.toISOString(),
-    finishedAt: row.finished_at ? row.finished_at.toISOString() : null,
-    before: (row.before ?? null) as Record<string, unknown> | null,
-    after: (row.after ?? null) as Record<string, unknown> | null,
+    action: request.action,
+    remark: request.remark ?? null,
+    ownerId: request.ownerId ?? null,
+    subscriptionId: request.subscriptionId ?? null,
+    until: request.until ? request.until.toISOString() : null,
+    reason: request.reason ?? null,
+    endUserId: request.endUserId ?? null,
+    // Only when set, so a request without it is stored (and hashed) as it was before it existed.
+    ...(request.permanent ? { permanent: true } : {}),
   };
 }
-export type TransitionView = ReturnType<typeof toTransitionView>;
+
+function toTransition(row: TransitionRow): Transition {
+  const stored = row.request as ReturnType<typeof requestJson>;
+  return { ...row, request: { ...stored, until: stored.until ? new Date(stored.until) : null } };
+}
 
 /**
  * Records new transitions and marks their numbers pending, in one statement: a number is never
  * pending without its transition row, nor the other way round.
  */
-export async function insertPendingTransitions(trx: Transaction<Database>, transitions: NewTransition[]) {
+export async function insertPendingTransitions(trx: Trx, transitions: NewTransition[]) {
   if (transitions.length === 0) return;
   await trx
     .with("inserted", (db) =>
@@ -41,9 +53,9 @@ export async function insertPendingTransitions(trx: Transaction<Database>, trans
           transitions.map((t) => ({
             id: t.id,
             number: t.number,
-            action: t.action,
+            action: t.request.action,
             status: "pending",
-            request: JSON.stringify(t.request),
+            request: JSON.stringify(requestJson(t.request)),
             actor: t.actor,
             requested_at: t.requestedAt,
             // Wall-clock time of the database, not the business clock: staleness is operational.
@@ -63,8 +75,21 @@ export async function insertPendingTransitions(trx: Transaction<Database>, trans
     .execute();
 }
 
-export async function findTransition(db: Db, id: string): Promise<TransitionRow | null> {
-  return (await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst()) ?? null;
+export async function findTransition(db: Db, id: string): Promise<Transition | null> {
+  const row = await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toTransition(row) : null;
+}
+
+/** The transitions among `ids`, in the order of their numbers: the order a batch locks them in. */
+export async function inNumberOrder(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("transitions")
+    .select("id")
+    .where("id", "=", sql<string>`ANY(${ids}::uuid[])`)
+    .orderBy("number")
+    .execute();
+  return rows.map((row) => row.id);
 }
 
 /**
@@ -72,9 +97,9 @@ export async function findTransition(db: Db, id: string): Promise<TransitionRow 
  * already finished it (a redelivered job).
  */
 export async function lockPendingWithNumber(
-  trx: Transaction<Database>,
+  trx: Trx,
   id: string,
-): Promise<{ transition: TransitionRow; number: NumberRow } | null> {
+): Promise<{ transition: Transition; number: NumberRow } | null> {
   const row = await trx
     .selectFrom("transitions as t")
     .innerJoin("numbers", "numbers.number", "t.number")
@@ -115,7 +140,7 @@ export async function lockPendingWithNumber(
   } = row;
   return {
     number,
-    transition: {
+    transition: toTransition({
       id: t_id,
       number: number.number,
       action: t_action,
@@ -129,43 +154,16 @@ export async function lockPendingWithNumber(
       requested_at: t_requested_at,
       enqueued_at: t_enqueued_at,
       finished_at: t_finished_at,
-    },
+    }),
   };
-}
-
-export interface HistoryEntry {
-  number: string;
-  at: Date;
-  action: string;
-  actor: string;
-  remark: string | null;
-  transitionId: string | null;
-  before: unknown;
-  after: unknown;
-}
-
-const historyValues = (entry: HistoryEntry) => ({
-  number: entry.number,
-  at: entry.at,
-  action: entry.action,
-  actor: entry.actor,
-  remark: entry.remark,
-  transition_id: entry.transitionId,
-  before: JSON.stringify(entry.before),
-  after: JSON.stringify(entry.after),
-});
-
-/** A history entry for a change made outside a transition (an attribute edit). */
-export async function insertHistoryEntry(trx: Transaction<Database>, entry: HistoryEntry) {
-  await trx.insertInto("number_history").values(historyValues(entry)).execute();
 }
 
 /** Finishes a transition and, when it changed the number, writes its history entry in the same statement. */
 export async function finishTransition(
-  trx: Transaction<Database>,
+  trx: Trx,
   id: string,
   outcome: {
-    status: "applied" | "rejected";
+    status: TransitionOutcome;
     before: unknown;
     after: unknown;
     errorCode?: string;
@@ -203,7 +201,7 @@ export async function finishTransition(
  * the reconciler hands them over again (a wiped Redis or a lost job). Claims them by moving
  * `enqueued_at`, so two schedulers running at once do not both take the same rows.
  */
-export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: number, limit: number) {
+export async function claimStalePending(db: Db, olderThanSeconds: number, limit: number) {
   const rows = await db
     .updateTable("transitions")
     .set({ enqueued_at: sql<Date>`now()` })
@@ -221,71 +219,4 @@ export async function claimStalePending(db: Kysely<Database>, olderThanSeconds: 
     .returning(["id"])
     .execute();
   return rows.map((row) => row.id);
-}
-
-export async function listHistory(db: Db, number: string) {
-  const rows = await db
-    .selectFrom("number_history")
-    .selectAll()
-    .where("number", "=", number)
-    .orderBy("id")
-    .execute();
-  return rows.map((row) => ({
-    at: row.at.toISOString(),
-    action: row.action,
-    actor: row.actor,
-    remark: row.remark,
-    transitionId: row.transition_id,
-    before: row.before as Record<string, unknown> | null,
-    after: row.after as Record<string, unknown>,
-  }));
-}
-
-export async function findIdempotencyKey(db: Db, apiKeyId: string, key: string, notBefore: Date) {
-  return (
-    (await db
-      .selectFrom("idempotency_keys")
-      .selectAll()
-      .where("api_key_id", "=", apiKeyId)
-      .where("key", "=", key)
-      .where("created_at", ">=", notBefore)
-      .executeTakeFirst()) ?? null
-  );
-}
-
-/**
- * Records the key with the transition it produced. A concurrent request with the same key hits
- * the primary key and fails with 23505; the caller then answers from the winner's row.
- */
-export async function saveIdempotencyKey(
-  trx: Transaction<Database>,
-  entry: {
-    apiKeyId: string;
-    key: string;
-    requestHash: string;
-    transitionId: string;
-    createdAt: Date;
-    notBefore: Date;
-  },
-) {
-  await trx
-    .deleteFrom("idempotency_keys")
-    .where("api_key_id", "=", entry.apiKeyId)
-    .where("key", "=", entry.key)
-    .where("created_at", "<", entry.notBefore)
-    .execute();
-  await trx
-    .insertInto("idempotency_keys")
-    .values({
-      api_key_id: entry.apiKeyId,
-      key: entry.key,
-      request_hash: entry.requestHash,
-      transition_id: entry.transitionId,
-      created_at: entry.createdAt,
-    })
-    .execute();
-}
-
-export async function deleteExpiredIdempotencyKeys(db: Db, before: Date) {
-  await db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
 }

@@ -1,7 +1,6 @@
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { Database } from "./tables.js";
-
-type Db = Kysely<Database> | Transaction<Database>;
+import { sql } from "kysely";
+import type { DeliveryStatus } from "../lifecycle/states.js";
+import type { Db, Trx } from "./database.js";
 
 export interface DeliveryKey {
   eventId: string;
@@ -79,7 +78,7 @@ export interface NewEvent {
  * not written. Returns how many deliveries were recorded.
  */
 export async function insertEventsWithDeliveries(
-  trx: Transaction<Database>,
+  trx: Trx,
   type: string,
   events: NewEvent[],
   at: Date,
@@ -126,6 +125,9 @@ export async function insertEventsWithDeliveries(
   return Number(rows[0]?.count ?? 0);
 }
 
+export type WebhookDeliveryRow = Awaited<ReturnType<typeof listDeliveries>>[number];
+
+/** A webhook's deliveries, newest first, with the type of their event. */
 export async function listDeliveries(db: Db, webhookId: string, limit: number) {
   return db
     .selectFrom("webhook_deliveries as d")
@@ -153,7 +155,7 @@ export async function listDeliveries(db: Db, webhookId: string, limit: number) {
  * two dispatchers do not take the same rows. Retry timing is operational, not business time, so
  * it runs on Postgres's clock (as the transitions reconciler does), never the injected Clock.
  */
-export async function claimDueDeliveries(db: Kysely<Database>, staleAfterSeconds: number, limit: number) {
+export async function claimDueDeliveries(db: Db, staleAfterSeconds: number, limit: number) {
   const { rows } = await sql<{ event_id: string; webhook_id: string }>`
     UPDATE webhook_deliveries d SET next_attempt_at = now()
     FROM (
@@ -201,7 +203,7 @@ export async function recordAttempt(
   db: Db,
   key: DeliveryKey,
   attempt: {
-    status: "pending" | "delivered" | "failed";
+    status: DeliveryStatus;
     statusCode: number | null;
     error: string | null;
     retryInMs?: number;

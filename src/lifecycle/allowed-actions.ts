@@ -3,9 +3,9 @@ import type { DecisionContext, NumberSnapshot, TransitionRequest } from "./numbe
 import { defaultPeriods, resolvePeriods } from "./policies.js";
 import { type Action, REQUEST_ACTIONS, type RequestAction, type Role } from "./states.js";
 
-/** The operations team's own actions (seed 004); partners may request every other one. */
+/** The operations team's own actions (docs/domain.md#organisations-and-roles); partners may request the rest. */
 const PLATFORM_ONLY_ACTIONS: readonly Action[] = ["lock", "unlock", "delete", "recover"];
-/** What a customer's admin does with the numbers it holds (seed 003: release, use, assign to users). */
+/** What a customer's admin does with the numbers it holds: release, use, give to its users. */
 const CUSTOMER_ACTIONS: readonly Action[] = [
   "release",
   "activate",

@@ -1,4 +1,5 @@
 import type { RuleCode } from "../error-codes.js";
+import { available, backToInventory, NO_HOLD, NO_TIMER, reservedFor } from "./holds.js";
 import type {
   DecisionContext,
   LifecycleFields,
@@ -7,7 +8,7 @@ import type {
   TransitionRequest,
 } from "./number-state.js";
 import type { Action, ReservationKind, State } from "./states.js";
-import { type StartedTimer, startTimer, TIMED_RESERVATION_PERIODS } from "./timers.js";
+import { startTimer, TIMED_RESERVATION_PERIODS } from "./timers.js";
 
 export interface Refusal {
   code: RuleCode | "invalid_state";
@@ -26,74 +27,6 @@ export interface Rule {
 }
 
 const refuse = (code: Refusal["code"], message: string): Refusal => ({ code, message });
-
-/** No timer runs, or its expiry came from no period (a paid until, an explicit lock until). */
-const NO_TIMER = { timerStartedAt: null, timerPolicy: null } as const;
-
-const EMPTY_HOLD: Partial<LifecycleFields> = {
-  ownerId: null,
-  subscriptionId: null,
-  endUserId: null,
-  reservationKind: null,
-  reservedAt: null,
-  reservationExpiresAt: null,
-  lockedAt: null,
-  lockExpiresAt: null,
-  lockRemark: null,
-  cooldownUntil: null,
-  deletedReason: null,
-  ...NO_TIMER,
-};
-
-/** A number back in inventory carries nothing of its last holder: no settings, the default PIN. */
-const backToInventory = (number: LifecycleFields, context: DecisionContext): NumberChange => ({
-  fields: returnToInventory(number, context),
-  effects: ["clear_settings", "reset_pin"],
-});
-
-/**
- * Back to inventory: cooldown for the number's own cooldown period when it was in service since
- * it was last available (and that period is not 0), else straight to available.
- */
-export function returnToInventory(
-  number: LifecycleFields,
-  context: Pick<DecisionContext, "now" | "periods">,
-): Partial<LifecycleFields> {
-  const cooldown = context.periods.cooldownDays;
-  if (number.inServiceSinceAvailable && cooldown.days > 0) {
-    const timer = startTimer(context.now, cooldown);
-    return {
-      ...EMPTY_HOLD,
-      state: "cooldown",
-      cooldownUntil: timer.expiresAt,
-      ...timer.fields,
-      inServiceSinceAvailable: false,
-    };
-  }
-  return available();
-}
-
-const available = (): Partial<LifecycleFields> => ({
-  ...EMPTY_HOLD,
-  state: "available",
-  inServiceSinceAvailable: false,
-});
-
-/** A reservation from now: timed by a period, or without expiry (`timer` null: an allocation). */
-const reservedFor = (
-  ownerId: string | null,
-  kind: ReservationKind,
-  now: Date,
-  timer: StartedTimer | null,
-): Partial<LifecycleFields> => ({
-  ...EMPTY_HOLD,
-  state: "reserved",
-  ownerId,
-  reservationKind: kind,
-  reservedAt: now,
-  reservationExpiresAt: timer?.expiresAt ?? null,
-  ...timer?.fields,
-});
 
 const fieldsOnly = (fields: Partial<LifecycleFields>): NumberChange => ({ fields, effects: [] });
 
@@ -152,7 +85,7 @@ function checkEntitlement(number: NumberSnapshot, context: DecisionContext): Ref
 
 const putInService = (number: NumberSnapshot, request: TransitionRequest): NumberChange => ({
   fields: {
-    ...EMPTY_HOLD,
+    ...NO_HOLD,
     state: "assigned",
     ownerId: number.ownerId ?? request.ownerId ?? null,
     subscriptionId: request.subscriptionId ?? number.subscriptionId,
@@ -175,7 +108,7 @@ function subscriptionEnded(kind: keyof typeof TIMED_RESERVATION_PERIODS & Reserv
   };
 }
 
-/** One row per action, mirroring SPEC.md's transition table. */
+/** One row per action: the transition table of docs/domain.md#transitions. */
 export const RULES: Record<Action, Rule> = {
   reserve: {
     from: ["available"],
@@ -264,7 +197,7 @@ export const RULES: Record<Action, Rule> = {
           )
         : undefined,
     // An allocated (site) number stays allocated; any other goes back to a free reservation.
-    // Its settings are cleared (seed 000), so a main number's forwarding to the hunt group ends.
+    // Its settings are cleared (docs/sites.md), so a main number's forwarding to the hunt group ends.
     change: (number, _request, { now, periods }) => ({
       fields: number.siteId
         ? reservedFor(number.ownerId, "allocation", now, null)
@@ -300,7 +233,7 @@ export const RULES: Record<Action, Rule> = {
       // An explicit `until` is the caller's, not a period's: no policy recomputes it.
       const timer = request.until || request.permanent ? null : startTimer(now, periods.lockDays);
       return fieldsOnly({
-        ...EMPTY_HOLD,
+        ...NO_HOLD,
         state: "locked",
         lockedAt: now,
         // A permanent lock (platform_admin) never expires and sends no lock notices.
@@ -325,7 +258,7 @@ export const RULES: Record<Action, Rule> = {
             "Deleting a number needs a reason: ported_out, returned_to_vendor or faulty.",
           )) ?? requireRemark(request),
     change: (_number, request) =>
-      fieldsOnly({ ...EMPTY_HOLD, state: "deleted", deletedReason: request.reason! }),
+      fieldsOnly({ ...NO_HOLD, state: "deleted", deletedReason: request.reason! }),
   },
   recover: {
     from: ["deleted"],

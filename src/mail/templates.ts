@@ -1,5 +1,4 @@
-import type { NoticeKind } from "../db/notices.js";
-import { NOTICE_DAYS } from "../lifecycle/states.js";
+import { NOTICE_DAYS, type NoticeKind } from "../lifecycle/states.js";
 
 /** Pure: what an e-mail says. No I/O, no clock; the caller passes everything in. */
 
@@ -16,7 +15,7 @@ export interface RenderedMail {
 }
 
 interface Section {
-  /** Subject part; CONTRACT "E-mail": contains "expire" for reservations and "lock" for locks. */
+  /** Subject part: says "expire" for reservations and "lock" for locks, so mail filters can sort. */
   subject: (count: number) => string;
   heading: string;
   explanation: string;

@@ -20,17 +20,9 @@ export interface MailTransport {
 
 type MailConfig = Pick<Config, "smtpUrl" | "mailFrom" | "dataDir">;
 
-// One transport per configuration; nodemailer transports are cheap but hold no state we need twice.
-const transports = new WeakMap<MailConfig, MailTransport>();
-
-/** SMTP when `SMTP_URL` is set; otherwise `.eml` files in NUMBERS_DATA_DIR/outbox. */
-export function mailTransport(config: MailConfig): MailTransport {
-  let transport = transports.get(config);
-  if (!transport) {
-    transport = config.smtpUrl ? smtpTransport(config, config.smtpUrl) : outboxTransport(config);
-    transports.set(config, transport);
-  }
-  return transport;
+/** SMTP when `SMTP_URL` is set; otherwise `.eml` files in NUMBERS_DATA_DIR/outbox. One per process. */
+export function createMailTransport(config: MailConfig): MailTransport {
+  return config.smtpUrl ? smtpTransport(config, config.smtpUrl) : outboxTransport(config);
 }
 
 const messageFields = (config: MailConfig, mail: OutgoingMail) => ({

@@ -8,7 +8,6 @@ import {
   type Periods,
   resolvePeriods,
 } from "../lifecycle/policies.js";
-import type { ReservationKind, State } from "../lifecycle/states.js";
 import { recomputeTimer, type TimerField } from "../lifecycle/timers.js";
 
 /** Numbers read per page (and at most changed per statement). */
@@ -17,7 +16,7 @@ export const APPLY_PAGE_SIZE = 10_000;
 export interface PolicyApplyReport {
   /** Numbers whose timer changed (or would, in a dry run). */
   numbers: number;
-  changes: { number: string; field: TimerField; from: string; to: string }[];
+  changes: { number: string; field: TimerField; from: Date; to: Date }[];
 }
 
 /**
@@ -53,8 +52,8 @@ export async function applyPolicies(
         changes.push({
           number: update.number,
           field: update.field,
-          from: update.from.toISOString(),
-          to: update.expiresAt.toISOString(),
+          from: update.from,
+          to: update.expiresAt,
         });
     if (!page.next) break;
     after = page.next;
@@ -87,8 +86,8 @@ function plannedUpdate(
   if (!expiresAt) return null;
   const change = recomputeTimer(
     {
-      state: row.state as State,
-      reservationKind: row.reservation_kind as ReservationKind | null,
+      state: row.state,
+      reservationKind: row.reservation_kind,
       startedAt: row.timer_started_at,
       expiresAt,
     },

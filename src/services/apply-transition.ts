@@ -1,20 +1,20 @@
-import { sql, type Transaction } from "kysely";
+import { transitionView } from "../api/views.js";
+import type { Trx } from "../db/database.js";
 import { applyHuntGroupEffects } from "../db/hunt-groups.js";
-import { finishPending, historySnapshot, toLifecycleColumns, toSnapshot } from "../db/numbers.js";
-import type { Database } from "../db/tables.js";
-import { finishTransition, lockPendingWithNumber, toTransitionView } from "../db/transitions.js";
+import { changeColumns, historySnapshot, toSnapshot } from "../db/number-columns.js";
+import { finishPending } from "../db/numbers.js";
+import { finishTransition, inNumberOrder, lockPendingWithNumber } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { decide } from "../lifecycle/decide.js";
-import type { NumberChange } from "../lifecycle/number-state.js";
+import type { TransitionOutcome } from "../lifecycle/states.js";
 import { loadDecisionContext, type PeriodSources } from "./decision-context.js";
-import { fromStored, type StoredRequest } from "./transition-request.js";
 import { numberFacts, recordEvents, type WebhookEventType } from "./webhooks.js";
 
 export type AppliedOutcome = {
   transitionId: string;
   number: string;
   action: string;
-  status: "applied" | "rejected";
+  status: TransitionOutcome;
   requestedAt: Date;
   finishedAt: Date;
 };
@@ -39,7 +39,7 @@ export async function applyTransition(
 /**
  * Applies several pending transitions in ONE database transaction, each still decided on its own
  * locked row and recorded on its own: the commit (an fsync) is what limits throughput, so a
- * worker shares it between the jobs it holds (PERFORMANCE.md). Numbers are locked in number
+ * worker shares it between the jobs it holds (docs/benchmarks.md#transitions). Numbers are locked in number
  * order so two batches cannot deadlock on them. All or nothing: if the batch fails, the caller
  * applies each transition alone.
  */
@@ -57,21 +57,16 @@ export async function applyTransitions(
  * numbers), so both write the same history, outcome and events.
  */
 export async function applyPendingTransitions(
-  trx: Transaction<Database>,
+  trx: Trx,
   deps: Dependencies,
   transitionIds: string[],
 ): Promise<Map<string, AppliedOutcome | null>> {
-  const rows = await trx
-    .selectFrom("transitions")
-    .select(["id", "number"])
-    .where("id", "=", sql<string>`ANY(${transitionIds}::uuid[])`)
-    .orderBy("number")
-    .execute();
   const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
   const events = new TransitionEvents();
   // One check of the policy set for the whole batch: it shares one transaction anyway.
   const sources = { config: deps.config, policies: await deps.policies.current(trx) };
-  for (const { id } of rows) outcomes.set(id, await applyPending(trx, deps, id, sources, events));
+  for (const id of await inNumberOrder(trx, transitionIds))
+    outcomes.set(id, await applyPending(trx, deps, id, sources, events));
   await events.record(trx, deps.clock.now());
   return outcomes;
 }
@@ -81,7 +76,7 @@ export async function applyPendingTransitions(
  * history entry, its webhook event and the outcome, lift the pending marker.
  */
 async function applyPending(
-  trx: Transaction<Database>,
+  trx: Trx,
   deps: Dependencies,
   transitionId: string,
   sources: PeriodSources,
@@ -91,7 +86,7 @@ async function applyPending(
   if (!locked) return null;
   const { transition, number: row } = locked;
   const now = deps.clock.now();
-  const request = fromStored(transition.request as StoredRequest);
+  const { request } = transition;
   const snapshot = toSnapshot(row);
   const decision = decide(snapshot, request, await loadDecisionContext(trx, snapshot, request, sources, now));
   const before = historySnapshot(snapshot);
@@ -108,11 +103,11 @@ async function applyPending(
       errorMessage: decision.message,
       finishedAt: now,
     });
-    events.add("transition.rejected", toTransitionView(rejected), numberFacts(row));
+    events.add("transition.rejected", transitionView(rejected), numberFacts(row));
     return { ...outcome, status: "rejected", ...times };
   }
 
-  const updated = await finishPending(trx, row.number, transitionId, toColumns(decision.change), now);
+  const updated = await finishPending(trx, row.number, transitionId, changeColumns(decision.change), now);
   await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
   const after = historySnapshot(toSnapshot(updated));
   const history = {
@@ -131,15 +126,8 @@ async function applyPending(
     { status: "applied", before, after, finishedAt: now },
     history,
   );
-  events.add("transition.applied", toTransitionView(applied), numberFacts(row, updated));
+  events.add("transition.applied", transitionView(applied), numberFacts(row, updated));
   return { ...outcome, status: "applied", ...times };
-}
-
-function toColumns(change: NumberChange) {
-  const columns = toLifecycleColumns(change.fields);
-  if (change.effects.includes("clear_settings")) columns.settings = "{}";
-  if (change.effects.includes("reset_pin")) columns.pin_hash = null;
-  return columns;
 }
 
 /** Webhook events of the transitions in one database transaction, written in one statement per type. */
@@ -155,7 +143,7 @@ class TransitionEvents {
     this.byType.set(type, events);
   }
 
-  async record(trx: Transaction<Database>, at: Date) {
+  async record(trx: Trx, at: Date) {
     for (const [type, events] of this.byType) await recordEvents(trx, type, events, at);
   }
 }

@@ -1,7 +1,7 @@
-import type { Transaction } from "kysely";
 import type { Config } from "../config.js";
+import type { Trx } from "../db/database.js";
+import { findOrganization } from "../db/organizations.js";
 import { loadSiteFacts } from "../db/sites.js";
-import type { Database } from "../db/tables.js";
 import type { DecisionContext, NumberSnapshot, TransitionRequest } from "../lifecycle/number-state.js";
 import { defaultPeriods, type NumberPolicy, resolvePeriods } from "../lifecycle/policies.js";
 import type { Action } from "../lifecycle/states.js";
@@ -17,7 +17,7 @@ export interface PeriodSources {
 
 /** Gathers what decide() needs beyond the number row, inside the caller's transaction. */
 export async function loadDecisionContext(
-  trx: Transaction<Database>,
+  trx: Trx,
   number: NumberSnapshot,
   request: TransitionRequest,
   sources: PeriodSources,
@@ -28,14 +28,8 @@ export async function loadDecisionContext(
     periods: resolvePeriods(sources.policies, number, defaultPeriods(sources.config)),
   };
   if (request.ownerId) {
-    const owner = await trx
-      .selectFrom("organizations")
-      .select(["id", "kind", "partner_id"])
-      .where("id", "=", request.ownerId)
-      .executeTakeFirst();
-    context.requestedOwner = owner
-      ? { id: owner.id, kind: owner.kind as "customer" | "partner", partnerId: owner.partner_id }
-      : null;
+    const owner = await findOrganization(trx, request.ownerId);
+    context.requestedOwner = owner ? { id: owner.id, kind: owner.kind, partnerId: owner.partnerId } : null;
   }
   const inUsableState = number.state === "available" || number.state === "reserved";
   if (number.siteId && inUsableState && SITE_ACTIONS.has(request.action)) {

@@ -6,7 +6,7 @@ import type { Dependencies } from "../dependencies.js";
 import type { Principal } from "./principal.js";
 import { type DownloadQuery, parseSearch } from "./search.js";
 
-/** The file name a download is offered under (seed 003: `PhoneNumbers.csv`, `PhoneNumbers.pdf`). */
+/** The file name a download is offered under (`PhoneNumbers.csv`, `PhoneNumbers.pdf`, as the Phone Numbers help names them). */
 export const DOWNLOAD_NAME = "PhoneNumbers";
 
 /**

@@ -13,7 +13,7 @@ const BATCH_SIZE = 500;
 const MARGIN = 36;
 const ROW_HEIGHT = 13;
 const FONT_SIZE = 8;
-/** Seed 003's Phone Numbers columns, then where the number is and when its hold ends. */
+/** The Phone Numbers page's columns (docs/domain.md), then where the number is and when its hold ends. */
 const COLUMNS = [
   { title: "Number", width: 90 },
   { title: "Used by", width: 90 },
@@ -49,12 +49,14 @@ async function fetchBatch(
 
 const shortTime = (value: Date | null) => (value ? value.toISOString().slice(0, 16).replace("T", " ") : "");
 
+/** The expiry a person looks for: the reservation's, else the lock's, else the end of cooldown. */
+const expiryOf = (row: NamedNumberRow) =>
+  (row.reservation_kind ? row.reservation_expires_at : null) ??
+  (row.state === "locked" ? row.lock_expires_at : null) ??
+  row.cooldown_until;
+
 function cells(row: NamedNumberRow): string[] {
-  const status = row.pending_action ? `${row.state} (pending ${row.pending_action})` : row.state;
-  const expiry =
-    (row.reservation_kind ? row.reservation_expires_at : null) ??
-    (row.state === "locked" ? row.lock_expires_at : null) ??
-    row.cooldown_until;
+  const status = row.pending_transition_id ? `${row.state} (pending ${row.pending_action})` : row.state;
   return [
     row.number,
     row.end_user_id ?? "",
@@ -63,7 +65,7 @@ function cells(row: NamedNumberRow): string[] {
     row.vendor,
     status,
     row.site_name ?? row.site_id ?? "",
-    shortTime(expiry),
+    shortTime(expiryOf(row)),
   ];
 }
 

@@ -9,11 +9,12 @@ import {
   stageBatch,
   stagedRows,
 } from "../db/import-batches.js";
+import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
-import { AppError } from "../error-codes.js";
+import { AppError, type ItemRefusal } from "../error-codes.js";
 import { type Reject, RejectsFile } from "./import-rejects.js";
 import { type ImportColumns, readHeader, recordToItem } from "./import-rows.js";
-import { checkItem, checkItemSites, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
+import { checkItem, checkItemSites, type NumberItem, toNumberRow } from "./number-items.js";
 
 export const IMPORT_BATCH_SIZE = 10_000;
 
@@ -186,15 +187,8 @@ async function checkBatch(deps: Dependencies, batch: Accepted[], knownPartners: 
   const unknownIds = [
     ...new Set(batch.map(({ item }) => item.partnerId).filter((id) => id && !knownPartners.has(id))),
   ];
-  if (unknownIds.length > 0) {
-    const partners = await deps.db
-      .selectFrom("organizations")
-      .select("id")
-      .where("id", "in", unknownIds as string[])
-      .where("kind", "=", "partner")
-      .execute();
-    for (const partner of partners) knownPartners.add(partner.id);
-  }
+  for (const organization of (await findOrganizations(deps.db, unknownIds as string[])).values())
+    if (organization.kind === "partner") knownPartners.add(organization.id);
   let accepted = batch.filter(({ index, item }) => {
     if (!item.partnerId || knownPartners.has(item.partnerId)) return true;
     refusals.push({

@@ -2,11 +2,12 @@ import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import { type Stringifier, stringify } from "csv-stringify";
+import type { ErrorCode } from "../error-codes.js";
 
 export interface Reject {
   row: number;
   number: string | null;
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 

@@ -4,14 +4,12 @@ import {
   lockPendingBatch,
   markSent,
   type NoticeFilter,
-  type NoticeKind,
   pendingBatchIds,
   recordSendFailure,
-  toNoticeView,
 } from "../db/notices.js";
 import type { Dependencies } from "../dependencies.js";
+import type { NoticeKind } from "../lifecycle/states.js";
 import { renderNoticeMail } from "../mail/templates.js";
-import { mailTransport } from "../mail/transport.js";
 import { withTimeout } from "../queues.js";
 import type { Principal } from "./principal.js";
 import { recordNoticeOutcome } from "./webhooks.js";
@@ -79,10 +77,10 @@ export async function sendNoticeEmail(
       const first = rows[0];
       if (!first) return { sent: 0 };
       const mail = renderNoticeMail(
-        rows.map((row) => ({ kind: row.kind as NoticeKind, number: row.number, expiresAt: row.expires_at })),
+        rows.map((row) => ({ kind: row.kind, number: row.number, expiresAt: row.expires_at })),
       );
       const sentAt = deps.clock.now();
-      const { destination } = await mailTransport(deps.config).send({
+      const { destination } = await deps.mailer.send({
         ...mail,
         to: first.recipient,
         id: batchId,
@@ -129,5 +127,5 @@ export interface NoticeQuery {
 /** Notices of the numbers the key can see. */
 export async function getNotices(deps: Dependencies, principal: Principal, query: NoticeQuery) {
   const rows = await listNotices(deps.db, principal.scope, { ...query, limit: query.limit ?? 100 });
-  return rows.map(toNoticeView);
+  return rows;
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { insertHistory } from "../db/history.js";
 import { findNumberWithNames, type NamedNumberRow } from "../db/number-names.js";
-import { lockNumber, updateAttributes } from "../db/numbers.js";
+import { lockNumber, updateNumber } from "../db/numbers.js";
 import { findSite } from "../db/sites.js";
 import type { NumberRow, NumberUpdate } from "../db/tables.js";
-import { insertHistoryEntry } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { NUMBER_ATTRIBUTES } from "./number-items.js";
@@ -86,17 +86,19 @@ export async function editNumber(
     }
 
     if (Object.keys(after).length > 0) {
-      await updateAttributes(trx, number, columns, now);
-      await insertHistoryEntry(trx, {
-        number,
-        at: now,
-        action: "edit",
-        actor: principal.actor,
-        remark: null,
-        transitionId: null,
-        before,
-        after,
-      });
+      await updateNumber(trx, number, columns, now);
+      await insertHistory(trx, [
+        {
+          number,
+          at: now,
+          action: "edit",
+          actor: principal.actor,
+          remark: null,
+          transitionId: null,
+          before,
+          after,
+        },
+      ]);
     }
     return (await findNumberWithNames(trx, number, principal.scope))!;
   });

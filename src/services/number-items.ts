@@ -1,7 +1,8 @@
-import type { Kysely } from "kysely";
 import { z } from "zod";
+import type { Db } from "../db/database.js";
 import { findSites } from "../db/sites.js";
-import type { Database, NewNumberRow } from "../db/tables.js";
+import type { NewNumberRow } from "../db/tables.js";
+import type { ItemRefusal } from "../error-codes.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
 import { CAPABILITIES } from "../lifecycle/states.js";
 
@@ -20,7 +21,7 @@ export const NUMBER_ATTRIBUTES = {
   mainNumber: z.boolean(),
 };
 
-/** One number to add, as the API and the CSV import take it (CONTRACT `POST /v1/numbers`). */
+/** One number to add, as `POST /v1/numbers` and the CSV import take it (docs/domain.md#a-number). */
 export const numberItemSchema = z
   .object({
     number: z.string(),
@@ -50,13 +51,6 @@ export const numberItemSchema = z
     path: ["lockExpiresAt"],
   });
 export type NumberItem = z.infer<typeof numberItemSchema>;
-
-export interface ItemRefusal {
-  index: number;
-  number: string | null;
-  code: string;
-  message: string;
-}
 
 /** Shape and number checks of one item; refusals name the item by its position. */
 export function checkItem(
@@ -94,7 +88,7 @@ export function checkItem(
  * must be that operator (else `not_at_site`). Fills in `partnerId` on the accepted items.
  */
 export async function checkItemSites(
-  db: Kysely<Database>,
+  db: Db,
   accepted: { index: number; item: NumberItem & { number: string } }[],
   refusals: ItemRefusal[],
 ) {
@@ -140,7 +134,7 @@ export function toNumberRow(item: NumberItem & { number: string }, now: Date): N
     extension: item.extension ?? null,
     main_number: item.mainNumber,
     locked_at: locked ? now : null,
-    // Imported as locked with no expiry: stays locked until someone acts (seed 004).
+    // Imported as locked with no expiry: stays locked until someone acts (docs/domain.md#locks).
     lock_expires_at: locked && item.lockExpiresAt ? new Date(item.lockExpiresAt) : null,
     lock_remark: locked ? (item.remark ?? null) : null,
     created_at: now,

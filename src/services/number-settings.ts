@@ -1,8 +1,7 @@
-import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
-import { sql, type Transaction } from "kysely";
+import { randomBytes, type ScryptOptions, scrypt } from "node:crypto";
 import { findNumberWithNames } from "../db/number-names.js";
-import { lockNumber } from "../db/numbers.js";
-import type { Database, NumberUpdate } from "../db/tables.js";
+import { lockNumber, updateNumber } from "../db/numbers.js";
+import type { NumberUpdate } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { type Principal, requireWriter } from "./principal.js";
@@ -30,21 +29,13 @@ export async function hashPin(pin: string): Promise<string> {
   );
 }
 
-export async function verifyPin(pin: string, stored: string): Promise<boolean> {
-  const [scheme, , , , salt, hash] = stored.split("$");
-  if (scheme !== "scrypt" || !salt || !hash) return false;
-  const key = await scryptAsync(pin, Buffer.from(salt, "base64url"));
-  const expected = Buffer.from(hash, "base64url");
-  return key.length === expected.length && timingSafeEqual(key, expected);
-}
-
 export function settingsSize(settings: Record<string, unknown>): number {
   return Buffer.byteLength(JSON.stringify(settings), "utf8");
 }
 
 /**
  * Changes a number's own configuration (not its life-cycle): only while it is in service, never
- * while a transition is pending (seed 002: "you cannot make another edit"), in one transaction on
+ * while a transition is pending (docs/domain.md#pending), in one transaction on
  * the locked row so a deactivation cannot slip in between the check and the write.
  */
 async function changeInService(
@@ -65,18 +56,10 @@ async function changeInService(
         "invalid_state",
         `Cannot change the ${what} of a number that is ${current.state}; it must be assigned (active).`,
       );
-    await write(trx, number, update, now);
-    return findNumberWithNames(trx, number, principal.scope);
+    await updateNumber(trx, number, update, now);
+    return (await findNumberWithNames(trx, number, principal.scope))!;
   });
-  return row!;
-}
-
-async function write(trx: Transaction<Database>, number: string, update: NumberUpdate, now: Date) {
-  await trx
-    .updateTable("numbers")
-    .set({ ...update, updated_at: now, version: sql<number>`version + 1` })
-    .where("number", "=", number)
-    .execute();
+  return row;
 }
 
 export async function updateSettings(

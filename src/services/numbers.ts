@@ -1,10 +1,12 @@
+import { insertHistory, listHistory } from "../db/history.js";
+import { historySnapshot, toSnapshot } from "../db/number-columns.js";
 import { findNumbersWithNames, findNumberWithNames } from "../db/number-names.js";
-import { existingNumbers, findNumber, historySnapshot, insertNumbers, toSnapshot } from "../db/numbers.js";
-import { listHistory } from "../db/transitions.js";
+import { existingNumbers, findNumber, insertNumbers } from "../db/numbers.js";
+import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
-import { AppError, notFound } from "../error-codes.js";
+import { AppError, type ItemRefusal, ItemsRefused, notFound } from "../error-codes.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
-import { checkItem, checkItemSites, type ItemRefusal, type NumberItem, toNumberRow } from "./number-items.js";
+import { checkItem, checkItemSites, type NumberItem, toNumberRow } from "./number-items.js";
 import type { Principal } from "./principal.js";
 
 export const MAX_NUMBERS_PER_REQUEST = 50;
@@ -86,11 +88,9 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
 
   if (refusals.length > 0) {
     refusals.sort((a, b) => a.index - b.index);
-    throw new AppError(
-      "validation_failed",
+    throw new ItemsRefused(
       `${refusals.length} of ${items.length} numbers were refused, so none were added.`,
       refusals,
-      422,
     );
   }
 
@@ -101,21 +101,19 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
         trx,
         accepted.map(({ item }) => toNumberRow(item, now)),
       );
-      await trx
-        .insertInto("number_history")
-        .values(
-          inserted.map((row) => ({
-            number: row.number,
-            at: now,
-            action: "add",
-            actor: principal.actor,
-            remark: row.lock_remark,
-            transition_id: null,
-            before: null,
-            after: JSON.stringify(historySnapshot(toSnapshot(row))),
-          })),
-        )
-        .execute();
+      await insertHistory(
+        trx,
+        inserted.map((row) => ({
+          number: row.number,
+          at: now,
+          action: "add",
+          actor: principal.actor,
+          remark: row.lock_remark,
+          transitionId: null,
+          before: null,
+          after: historySnapshot(toSnapshot(row)),
+        })),
+      );
     });
     return await findNumbersWithNames(
       deps.db,
@@ -125,12 +123,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
   } catch (error) {
     // Another request added one of them between our check and our insert.
     if ((error as { code?: string }).code === "23505")
-      throw new AppError(
-        "validation_failed",
-        "Some of these numbers were added meanwhile, so none were added.",
-        [],
-        422,
-      );
+      throw new ItemsRefused("Some of these numbers were added meanwhile, so none were added.", []);
     throw error;
   }
 }
@@ -144,15 +137,9 @@ async function checkPartners(
     ...new Set(accepted.map(({ item }) => item.partnerId).filter((id): id is string => !!id)),
   ];
   if (partnerIds.length === 0) return;
-  const partners = await deps.db
-    .selectFrom("organizations")
-    .select("id")
-    .where("id", "in", partnerIds)
-    .where("kind", "=", "partner")
-    .execute();
-  const known = new Set(partners.map((partner) => partner.id));
+  const organizations = await findOrganizations(deps.db, partnerIds);
   for (const { index, item } of accepted)
-    if (item.partnerId && !known.has(item.partnerId))
+    if (item.partnerId && organizations.get(item.partnerId)?.kind !== "partner")
       refusals.push({
         index,
         number: item.number,

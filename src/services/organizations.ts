@@ -1,13 +1,13 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { insertApiKey, revokeApiKey } from "../db/api-keys.js";
+import type { Db } from "../db/database.js";
 import {
   findOrganization,
   findOrganizationInScope,
-  insertApiKey,
   insertOrganization,
   listOrganizations,
   type Organization,
   type OrganizationFields,
-  revokeApiKey,
   updateOrganization,
 } from "../db/organizations.js";
 import type { Scope } from "../db/scope.js";
@@ -16,8 +16,6 @@ import { AppError, notFound } from "../error-codes.js";
 import type { Role } from "../lifecycle/states.js";
 import { containsPattern, decodeNameCursor, namePage } from "./list-cursor.js";
 import type { Principal } from "./principal.js";
-
-type Db = Dependencies["db"];
 
 /** API keys are 256 random bits, so a plain SHA-256 is a safe hash to store (no slow KDF needed). */
 export const hashApiKey = (key: string) => createHash("sha256").update(key).digest("hex");

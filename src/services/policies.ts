@@ -6,8 +6,6 @@ import { belowLegalMinimum } from "../lifecycle/legal-minimum.js";
 import type { NumberPolicy } from "../lifecycle/policies.js";
 import type { Principal } from "./principal.js";
 
-type Reader = Parameters<typeof readPolicyVersion>[0];
-
 /**
  * The policy set, kept in memory by each process. Every read checks the set's version with one
  * primary-key read in the caller's transaction and reloads the set only when another process (or
@@ -17,7 +15,7 @@ type Reader = Parameters<typeof readPolicyVersion>[0];
 export class PolicyCache {
   private cached: PolicySet | null = null;
 
-  async current(db: Reader): Promise<readonly NumberPolicy[]> {
+  async current(db: Db): Promise<readonly NumberPolicy[]> {
     const version = await readPolicyVersion(db);
     if (this.cached?.version === version) return this.cached.policies;
     // Read with its own version in one statement: a set replaced meanwhile is simply newer.

@@ -1,6 +1,5 @@
-import { claimStalePending, deleteExpiredIdempotencyKeys } from "../db/transitions.js";
+import { claimStalePending } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
-import { addDays } from "../lifecycle/periods.js";
 import { enqueueTransitions } from "./transitions.js";
 
 const BATCH = 1_000;
@@ -20,6 +19,5 @@ export async function reconcilePendingTransitions(deps: Dependencies): Promise<n
     if (ids.length < BATCH) break;
   }
   if (total > 0) deps.log.info({ transitions: total }, "re-enqueued pending transitions");
-  await deleteExpiredIdempotencyKeys(deps.db, addDays(deps.clock.now(), -1));
   return total;
 }

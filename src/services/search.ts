@@ -11,7 +11,7 @@ import {
 } from "../db/search.js";
 import type { Dependencies } from "../dependencies.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
-import { CAPABILITIES, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
+import { CAPABILITIES, NUMBER_STATUSES, RESERVATION_KINDS, STATES } from "../lifecycle/states.js";
 import type { Principal } from "./principal.js";
 import { decodeCursor, encodeCursor } from "./search-cursor.js";
 
@@ -47,7 +47,7 @@ export const searchQuerySchema = z.strictObject({
   cursor: z.string().max(2000).optional(),
   sort: z.enum(SORT_VALUES).default("number"),
   state: z.enum(STATES).optional(),
-  status: z.enum(["pending", ...STATES]).optional(),
+  status: z.enum(NUMBER_STATUSES).optional(),
   q: pattern.optional(),
   sku: text.optional(),
   vendor: text.optional(),
@@ -82,7 +82,7 @@ export const searchQuerySchema = z.strictObject({
 });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 
-/** Rows a person ticked for a download (seed 003): at most this many in one query string. */
+/** Rows a person ticked for a download (docs/domain.md#inventory-operations): at most this many. */
 export const MAX_CHOSEN_NUMBERS = 1000;
 
 /**

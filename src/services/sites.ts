@@ -224,8 +224,8 @@ export async function getHuntGroup(
 }
 
 /**
- * Takes a number out of the organisation's in-space hunt group by hand (seed 001: "if you want to
- * remove it"). It stays active; only a later activation would add it again.
+ * Takes a number out of the organisation's in-space hunt group by hand (docs/sites.md). It stays
+ * active; only a later activation would add it again.
  */
 export async function removeHuntGroupMember(
   deps: Dependencies,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { inScope } from "../db/scope.js";
+import { lockSubscriptionNumbers } from "../db/numbers.js";
 import { insertPendingTransitions } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError } from "../error-codes.js";
@@ -26,16 +26,7 @@ export async function reportSubscriptionEvent(
   const now = deps.clock.now();
 
   const transitions = await deps.db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom("numbers")
-      .select(["number", "pending_transition_id", "pending_action"])
-      .where("subscription_id", "=", subscriptionId)
-      .where("state", "=", "assigned")
-      .where(inScope(principal.scope))
-      .orderBy("number")
-      .forUpdate();
-    if (listed) query = query.where("number", "in", listed.length > 0 ? listed : ["-"]);
-    const rows = await query.execute();
+    const rows = await lockSubscriptionNumbers(trx, subscriptionId, principal.scope, listed);
 
     if (listed) {
       const found = new Set(rows.map((row) => row.number));
@@ -66,7 +57,6 @@ export async function reportSubscriptionEvent(
     const created = rows.map((row) => ({
       id: randomUUID(),
       number: row.number,
-      action,
       request: { action, subscriptionId },
       actor: principal.actor,
       requestedAt: now,

@@ -1,18 +1,16 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import type { Db } from "../db/database.js";
 import {
   type BatchedNotice,
-  type NoticeKind,
   noticesInBatches,
   recordLockNotices,
   recordReservationNotices,
 } from "../db/notices.js";
 import { endCooldowns, expireLocks, expireReservations, withSweepLock } from "../db/sweeps.js";
-import type { Database } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { addDays } from "../lifecycle/periods.js";
 import { LEGAL_MINIMUM_COOLDOWN } from "../lifecycle/policies.js";
-import { NOTICE_DAYS } from "../lifecycle/states.js";
+import { NOTICE_DAYS, type NoticeKind } from "../lifecycle/states.js";
 import { observeSweep } from "../metrics.js";
 import { enqueuePendingNotices } from "./notices.js";
 
@@ -27,9 +25,9 @@ export interface SweepOptions {
   batchSize?: number;
 }
 
-/** CONTRACT "Sweeps, notices": the sweep report. */
+/** What a sweep did, or would do in a dry run (docs/domain.md#timers-and-sweeps). */
 export interface SweepReport {
-  at: string;
+  at: Date;
   dryRun: boolean;
   reservationsExpired: number;
   locksExpired: number;
@@ -49,7 +47,7 @@ export interface SweepReport {
 
 export interface SweepEmail {
   recipient: string;
-  notices: { kind: NoticeKind; numbers: { number: string; expiresAt: string }[] }[];
+  notices: { kind: NoticeKind; numbers: { number: string; expiresAt: Date }[] }[];
 }
 
 /** The run's notices grouped as they travel: per recipient, then per kind of notice. */
@@ -66,7 +64,7 @@ function groupEmails(notices: BatchedNotice[]): SweepEmail[] {
       group = { kind: notice.kind, numbers: [] };
       email.notices.push(group);
     }
-    group.numbers.push({ number: notice.number, expiresAt: notice.expiresAt.toISOString() });
+    group.numbers.push({ number: notice.number, expiresAt: notice.expiresAt });
   }
   return [...emails.values()];
 }
@@ -125,7 +123,7 @@ async function sweepOnce(deps: Dependencies, options: SweepOptions): Promise<Swe
  */
 async function applySweeps(
   deps: Dependencies,
-  db: Kysely<Database> | Transaction<Database>,
+  db: Db,
   at: Date,
   batchSize: number,
   dryRun: boolean,
@@ -166,7 +164,7 @@ async function applySweeps(
   );
 
   return {
-    at: at.toISOString(),
+    at,
     dryRun,
     reservationsExpired: reservationsExpired.length,
     locksExpired: locksExpired.length,

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Transaction } from "kysely";
+import type { Trx } from "../db/database.js";
 import { claimFreeSiteNumbers, countActiveNumbers, findMainNumbers } from "../db/sites.js";
-import type { Database } from "../db/tables.js";
-import { insertPendingTransitions } from "../db/transitions.js";
+import { insertPendingTransitions, type NewTransition } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { applyPendingTransitions } from "./apply-transition.js";
 
@@ -17,8 +16,8 @@ export interface AllocatedNumber {
 }
 
 /**
- * Seeds 001 and 002: numbers are "allocated automatically when a voice service is assigned" and
- * are "already in the ACTIVE state". Called in the transaction that raised the organisation's
+ * docs/sites.md: numbers are allocated automatically when a voice service is assigned, and are
+ * then already active. Called in the transaction that raised the organisation's
  * voice services, with its entitlement row locked: until the organisation's active numbers at the
  * site equal its voice services, take its main number first when it holds none, then the site's
  * free numbers, lowest first, and allocate and activate each with one `activate` transition
@@ -33,7 +32,7 @@ export interface AllocatedNumber {
  * holds (allocated, not active) are left as they are.
  */
 export async function allocateForVoiceServices(
-  trx: Transaction<Database>,
+  trx: Trx,
   deps: Dependencies,
   siteId: string,
   organizationId: string,
@@ -48,10 +47,9 @@ export async function allocateForVoiceServices(
   if (chosen.length === 0) return [];
 
   const now = deps.clock.now();
-  const transitions = chosen.map((number) => ({
+  const transitions: NewTransition[] = chosen.map((number) => ({
     id: randomUUID(),
     number,
-    action: "activate",
     request: { action: "activate", ownerId: organizationId, remark: REMARK },
     actor: SYSTEM_ACTOR,
     requestedAt: now,

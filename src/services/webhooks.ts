@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Transaction } from "kysely";
-import { toNoticeView } from "../db/notices.js";
-import type { Database, NoticeRow, NumberRow } from "../db/tables.js";
+import { noticeView } from "../api/views.js";
+import type { Trx } from "../db/database.js";
+import { findHolders } from "../db/numbers.js";
+import type { NoticeRow, NumberRow } from "../db/tables.js";
 import {
   findWebhook,
   insertEventsWithDeliveries,
@@ -13,6 +14,7 @@ import {
 } from "../db/webhooks.js";
 import type { Dependencies } from "../dependencies.js";
 import { notFound } from "../error-codes.js";
+import type { NoticeOutcome } from "../lifecycle/states.js";
 import { noticesTotal } from "../metrics.js";
 import { type Principal, requireWriter } from "./principal.js";
 import { assertWebhookUrlAllowed } from "./webhook-url.js";
@@ -32,7 +34,7 @@ export type { NumberFacts };
  * scheduler's dispatcher hands the deliveries to the `webhooks` queue.
  */
 export async function recordEvents(
-  trx: Transaction<Database>,
+  trx: Trx,
   type: WebhookEventType,
   events: { data: unknown; facts: NumberFacts }[],
   at: Date,
@@ -59,17 +61,13 @@ export function numberFacts(...rows: Pick<NumberRow, "number" | "owner_id" | "pa
  * in the transaction that marks them, to the webhooks that can see each number.
  */
 export async function recordNoticeOutcome(
-  trx: Transaction<Database>,
-  outcome: "sent" | "failed",
+  trx: Trx,
+  outcome: NoticeOutcome,
   notices: NoticeRow[],
   at: Date,
 ): Promise<number> {
   if (notices.length === 0) return 0;
-  const numbers = await trx
-    .selectFrom("numbers")
-    .select(["number", "owner_id", "partner_id"])
-    .where("number", "in", [...new Set(notices.map((notice) => notice.number))])
-    .execute();
+  const numbers = await findHolders(trx, [...new Set(notices.map((notice) => notice.number))]);
   const byNumber = new Map(numbers.map((row) => [row.number, row]));
   // Counted before the commit: a rolled-back send (rare) is counted once too often.
   for (const notice of notices) noticesTotal.inc({ kind: notice.kind, outcome });
@@ -78,7 +76,7 @@ export async function recordNoticeOutcome(
     outcome === "sent" ? "notice.sent" : "notice.failed",
     notices.map((notice) => ({
       id: randomUUID(),
-      data: toNoticeView(notice),
+      data: noticeView(notice),
       facts: numberFacts(
         byNumber.get(notice.number) ?? { number: notice.number, owner_id: null, partner_id: null },
       ),
@@ -86,16 +84,6 @@ export async function recordNoticeOutcome(
     at,
   );
 }
-
-type WebhookRow = NonNullable<Awaited<ReturnType<typeof findWebhook>>>;
-
-const toWebhookView = (row: WebhookRow) => ({
-  id: row.id,
-  url: row.url,
-  events: row.events as WebhookEventType[],
-  organizationId: row.organization_id,
-  createdAt: row.created_at.toISOString(),
-});
 
 /** A webhook belongs to the key's organisation (none for a platform key). */
 export async function createWebhook(
@@ -114,8 +102,7 @@ export async function createWebhook(
     secret: `whsec_${randomBytes(32).toString("hex")}`,
     createdAt: deps.clock.now(),
   });
-  // The secret is shown only here.
-  return { ...toWebhookView(row), secret: row.secret };
+  return row;
 }
 
 /** A platform key sees every webhook; any other key its organisation's. */
@@ -124,7 +111,7 @@ export async function listVisibleWebhooks(deps: Dependencies, principal: Princip
     deps.db,
     principal.role === "platform_admin" ? undefined : principal.organizationId,
   );
-  return rows.map(toWebhookView);
+  return rows;
 }
 
 async function findVisibleWebhook(deps: Dependencies, principal: Principal, id: string) {
@@ -148,15 +135,5 @@ export async function listWebhookDeliveries(
   limit: number,
 ) {
   await findVisibleWebhook(deps, principal, id);
-  const rows = await listDeliveries(deps.db, id, limit);
-  return rows.map((row) => ({
-    eventId: row.event_id,
-    type: row.type as WebhookEventType,
-    status: row.status as "pending" | "delivered" | "failed",
-    attempts: row.attempts,
-    lastStatusCode: row.last_status_code,
-    lastError: row.last_error,
-    // A pending row not yet handed to the queue goes out as soon as the dispatcher runs.
-    nextAttemptAt: row.status === "pending" ? (row.next_attempt_at ?? row.created_at).toISOString() : null,
-  }));
+  return listDeliveries(deps.db, id, limit);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewNumberRow } from "../../src/db/tables.js";
-import { REQUEST_ACTIONS, type RequestAction } from "../../src/lifecycle/states.js";
+import { REQUEST_ACTIONS, type RequestAction, type ReservationKind } from "../../src/lifecycle/states.js";
 import { createSite, insertNumbers } from "../inventory/fixtures.js";
 import { call, createKey, createOrganization, requestTransition } from "../support/api.js";
 import { ADMIN_KEY, createTestContext, type TestContext } from "../support/context.js";
@@ -83,7 +83,7 @@ const KINDS = {
 } satisfies Record<string, () => Partial<NewNumberRow>>;
 
 const inDays = (days: number) => new Date(t.clock.now().getTime() + days * DAY);
-const reservedFor = (ownerId: string, kind: string, days: number | null): Partial<NewNumberRow> => ({
+const reservedFor = (ownerId: string, kind: ReservationKind, days: number | null): Partial<NewNumberRow> => ({
   state: "reserved",
   owner_id: ownerId,
   reservation_kind: kind,

@@ -41,9 +41,9 @@ beforeAll(async () => {
   });
   const now = t.clock.now();
   const heldBy = (ownerId: string) => ({
-    state: "reserved",
+    state: "reserved" as const,
     owner_id: ownerId,
-    reservation_kind: "allocation",
+    reservation_kind: "allocation" as const,
     reserved_at: now,
   });
   await insertNumbers(t.deps, [

@@ -1,10 +1,7 @@
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { parse } from "csv-parse/sync";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +9,7 @@ import { runImport } from "../../src/cli-import.js";
 import { importNumbersFile } from "../../src/services/import-numbers.js";
 import { call, createOrganization, getNumber } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
+import { runCli } from "../support/processes.js";
 import { createSite, insertNumbers } from "./fixtures.js";
 
 let t: TestContext;
@@ -213,21 +211,8 @@ describe("as a job", () => {
 
   it("works from the command line: npx numbers import FILE.csv", async () => {
     const file = await csvFile("cli.csv", [...rows("+65681003"), "nonsense,acme,SG,DID-SG"]);
-    const root = fileURLToPath(new URL("../..", import.meta.url));
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ["--import", "tsx", "src/cli.ts", "import", file, "--json"],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          DATABASE_URL: t.databaseUrl,
-          REDIS_URL: t.redisUrl,
-          QUEUE_PREFIX: t.deps.queuePrefix ?? "",
-          LOG_LEVEL: "silent",
-        },
-      },
-    );
+    const { code, stdout, output } = await runCli(t, ["import", file, "--json"]);
+    expect(code, output).toBe(0);
     const summary = JSON.parse(stdout);
     expect(summary).toMatchObject({
       rows: 31,

@@ -118,7 +118,7 @@ interface MatrixRow {
   number?: Partial<NumberSnapshot>;
 }
 
-/** SPEC "Transitions", written out independently of RULES. */
+/** The transition table of docs/domain.md#transitions, written out independently of RULES. */
 const MATRIX: Record<Action, MatrixRow> = {
   reserve: { from: ["available"], to: "reserved", request: { ownerId: OWNER, remark: "held for the trial" } },
   extend: {

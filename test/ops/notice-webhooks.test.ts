@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../workers/roles.js";
+import type { RunningRole } from "../../workers/roles.js";
 import { startScheduler } from "../../workers/scheduler.js";
 import { addNumber, call, createKey, createOrganization, transition } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
@@ -9,7 +9,7 @@ import { startReceiver } from "./receiver.js";
 const DAY_MS = 86_400_000;
 let t: TestContext;
 let smtp: SmtpCapture;
-let scheduler: Role;
+let scheduler: RunningRole;
 beforeAll(async () => {
   smtp = await startSmtpCapture();
   t = await createTestContext({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../workers/roles.js";
+import type { RunningRole } from "../../workers/roles.js";
 import { startScheduler } from "../../workers/scheduler.js";
 import {
   addNumber,
@@ -14,7 +14,7 @@ import { createTestContext, type TestContext } from "../support/context.js";
 import { startReceiver, verifySignature } from "./receiver.js";
 
 let t: TestContext;
-let scheduler: Role;
+let scheduler: RunningRole;
 beforeAll(async () => {
   t = await createTestContext({ webhookAllowPrivate: true, webhookRetryBaseMs: 50 });
   await t.startWorker();

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toSnapshot } from "../../src/db/numbers.js";
+import { toSnapshot } from "../../src/db/number-columns.js";
+import { backToInventory } from "../../src/lifecycle/holds.js";
 import {
   defaultPeriods,
   type NumberPolicy,
   precedence,
   resolvePeriods,
 } from "../../src/lifecycle/policies.js";
-import { returnToInventory } from "../../src/lifecycle/rules.js";
 import { runSweeps } from "../../src/services/sweeps.js";
 import { call, createOrganization } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
@@ -84,7 +84,8 @@ describe("the reservation sweep picks each number's cooldown as resolvePeriods d
       const snapshot = before.get(number)!;
       const expected = {
         ...snapshot,
-        ...returnToInventory(snapshot, { now: at, periods: resolvePeriods(POLICIES, snapshot, defaults) }),
+        ...backToInventory(snapshot, { now: at, periods: resolvePeriods(POLICIES, snapshot, defaults) })
+          .fields,
       };
       expect(toSnapshot(await numberRow(t.deps, number)), number).toEqual(expected);
       states.add(`${expected.state} ${expected.timerPolicy?.country}/${expected.timerPolicy?.class}`);

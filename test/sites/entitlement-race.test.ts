@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role } from "../../workers/roles.js";
+import type { RunningRole } from "../../workers/roles.js";
 import { call, getNumber, requestTransition } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
 import {
@@ -16,7 +16,7 @@ import {
 let t: TestContext;
 let world: SiteWorld;
 let numbers: string[];
-let worker: Role;
+let worker: RunningRole;
 beforeAll(async () => {
   t = await createTestContext({ workerConcurrency: 10, databasePoolSize: 14 });
   worker = await t.startWorker();

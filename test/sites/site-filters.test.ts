@@ -46,7 +46,7 @@ async function search(query: string, key?: string): Promise<string[]> {
 }
 const sorted = (...values: string[]) => [...values].sort();
 
-describe("the Site Telephony filters (seed 002)", () => {
+describe("the Site Telephony filters", () => {
   it("select a site's numbers by allocation", async () => {
     expect(await search("limit=100")).toEqual(
       sorted(numbers.free, numbers.main, numbers.ofOperator, numbers.ofA, numbers.ofB),

@@ -33,7 +33,7 @@ async function entitlement(siteId: string, organizationId: string) {
   return (await call(t.app, "GET", `/v1/sites/${siteId}/entitlements/${organizationId}`)).body;
 }
 
-describe("adding voice services allocates and activates site numbers (seeds 001, 002)", () => {
+describe("adding voice services allocates and activates site numbers", () => {
   it("takes a free main number first, then free numbers lowest first, each an applied transition by system", async () => {
     const world = await createSiteWorld(t.app);
     await call(t.app, "PUT", `/v1/sites/${world.siteId}/main-number-forwarding/${world.occupierA.id}`, {

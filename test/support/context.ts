@@ -8,11 +8,11 @@ import { fixedClock } from "../../src/clock.js";
 import { type Config, parseConfig } from "../../src/config.js";
 import type { Dependencies } from "../../src/dependencies.js";
 import { ensureAdminKey } from "../../src/services/organizations.js";
-import type { Role } from "../../workers/roles.js";
+import type { RunningRole } from "../../workers/roles.js";
 import { startWorkers } from "../../workers/worker.js";
+import { TEMPLATE_DATABASE } from "../global-setup.js";
 
 export const ADMIN_KEY = "test-admin-key-0123456789";
-const TEMPLATE_DATABASE = "numbers_template";
 
 export interface TestContext {
   app: App;
@@ -21,7 +21,7 @@ export interface TestContext {
   databaseUrl: string;
   redisUrl: string;
   /** Starts the worker role in this process; stop it with the returned role's close(). */
-  startWorker(): Promise<Role>;
+  startWorker(): Promise<RunningRole>;
   close(): Promise<void>;
 }
 
@@ -66,7 +66,7 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
   };
   await ensureAdminKey(deps);
   const app = await buildApp(deps);
-  const roles: Role[] = [];
+  const roles: RunningRole[] = [];
 
   return {
     app,

@@ -1,15 +1,12 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, createKey, createOrganization } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
+import { runCli } from "../support/processes.js";
 import { DAY_MS, insertNumber, mailQueueIdle, notices, numberRow, shift, sweep } from "./fixtures.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 let t: TestContext;
 let dataDir: string;
 
@@ -127,27 +124,8 @@ describe("npx numbers sweep", () => {
     const at = new Date("2026-11-01T00:00:00.000Z");
     const customer = await createOrganization(t.app);
     const number = await reservationExpiringIn(customer.id, at, -1);
-    const child = spawn(
-      process.execPath,
-      ["bin/numbers.js", "sweep", "--at", at.toISOString(), "--dry-run"],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          DATABASE_URL: t.databaseUrl,
-          REDIS_URL: t.redisUrl,
-          QUEUE_PREFIX: t.deps.queuePrefix ?? "",
-          LOG_LEVEL: "silent",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const [code] = await once(child, "exit");
-    expect(code, stderr).toBe(0);
+    const { code, stdout, output } = await runCli(t, ["sweep", "--at", at.toISOString(), "--dry-run"]);
+    expect(code, output).toBe(0);
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ at: at.toISOString(), dryRun: true });
     expect(report.numbers.reservationsExpired).toContain(number);

@@ -1,8 +1,8 @@
 import { expect } from "vitest";
 import type { App } from "../../src/api/app.js";
+import type { SweepReportView } from "../../src/api/views.js";
 import type { NewNumberRow } from "../../src/db/tables.js";
 import type { Dependencies } from "../../src/dependencies.js";
-import type { SweepReport } from "../../src/services/sweeps.js";
 import { call, finished, freshNumber, transition } from "../support/api.js";
 
 export const DAY_MS = 86_400_000;
@@ -10,8 +10,8 @@ export const MINUTE_MS = 60_000;
 export const shift = (instant: Date | string, ms: number) => new Date(new Date(instant).getTime() + ms);
 
 /** POST /v1/sweeps as the platform admin; expects 200 and returns the report. */
-export async function sweep(app: App, body: { at?: Date; dryRun?: boolean } = {}): Promise<SweepReport> {
-  const response = await call<SweepReport>(app, "POST", "/v1/sweeps", {
+export async function sweep(app: App, body: { at?: Date; dryRun?: boolean } = {}): Promise<SweepReportView> {
+  const response = await call<SweepReportView>(app, "POST", "/v1/sweeps", {
     body: { ...body, at: body.at?.toISOString() },
   });
   expect(response.status, response.text).toBe(200);
@@ -19,7 +19,7 @@ export async function sweep(app: App, body: { at?: Date; dryRun?: boolean } = {}
 }
 
 /** Sweeps as of `at` and waits until every e-mail it queued has been sent. */
-export async function sweepAndSend(app: App, deps: Dependencies, at: Date): Promise<SweepReport> {
+export async function sweepAndSend(app: App, deps: Dependencies, at: Date): Promise<SweepReportView> {
   const report = await sweep(app, { at });
   await mailQueueIdle(deps);
   return report;

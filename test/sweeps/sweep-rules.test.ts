@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toSnapshot } from "../../src/db/numbers.js";
+import { historySnapshot, toSnapshot } from "../../src/db/number-columns.js";
+import { EXPIRIES } from "../../src/lifecycle/expiries.js";
+import { backToInventory } from "../../src/lifecycle/holds.js";
 import { defaultPeriods, resolvePeriods } from "../../src/lifecycle/policies.js";
-import { returnToInventory } from "../../src/lifecycle/rules.js";
 import { runSweeps } from "../../src/services/sweeps.js";
 import { addNumbers, createOrganization, freshNumber, getNumber, transition } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
@@ -43,6 +44,8 @@ const reservedDue = (at: Date, inService: boolean) =>
     reservation_expires_at: shift(at, -MINUTE_MS),
     subscription_id: inService ? "sub-1" : null,
     in_service_since_available: inService,
+    settings: JSON.stringify({ forward: "+6560000000" }),
+    pin_hash: "scrypt$not-a-real-hash",
   });
 
 describe("reservation expiry is the pure rule, applied set-based", () => {
@@ -51,7 +54,7 @@ describe("reservation expiry is the pure rule, applied set-based", () => {
     { cooldownDays: 30, inService: false },
     { cooldownDays: 0, inService: true },
   ])(
-    "gives exactly what returnToInventory gives (cooldown $cooldownDays days, in service: $inService)",
+    "gives exactly what backToInventory gives (cooldown $cooldownDays days, in service: $inService)",
     async ({ cooldownDays, inService }) => {
       const at = new Date("2026-06-01T12:00:00.000Z");
       const number = await reservedDue(at, inService);
@@ -62,17 +65,22 @@ describe("reservation expiry is the pure rule, applied set-based", () => {
 
       const expected = {
         ...before,
-        ...returnToInventory(before, {
+        ...backToInventory(before, {
           now: at,
           periods: resolvePeriods([], before, defaultPeriods({ cooldownDays, lockPeriodDays: 28 })),
-        }),
+        }).fields,
       };
       const row = await numberRow(t.deps, number);
       expect(toSnapshot(row)).toEqual(expected);
       expect(row.version).toBe(2);
+      // The last holder's settings and PIN go with the hold.
+      expect(row.settings).toEqual({});
+      expect(row.pin_hash).toBeNull();
       const last = (await history(t.app, number)).at(-1)!;
       expect(last).toMatchObject({ action: "reservation_expired", actor: "system", at: at.toISOString() });
-      expect(last.after.state).toBe(expected.state);
+      // The snapshot written by SQL is the one TypeScript writes for the same rows.
+      expect(last.before).toEqual(historySnapshot(before));
+      expect(last.after).toEqual(historySnapshot(toSnapshot(row)));
     },
   );
 
@@ -264,5 +272,38 @@ describe("dry run", () => {
     expect({ ...real, dryRun: true }).toEqual(dry);
     await mailQueueIdle(t.deps);
     expect(smtp.messages.length).toBeGreaterThan(mailsBefore);
+  });
+});
+
+// Last in the file: a lock's expiry e-mails the platform desk, which the tests above count.
+describe("lock expiry and cooldown end are the pure rules, applied set-based", () => {
+  it.each([
+    [
+      "lock",
+      { state: "locked", locked_at: shift("2026-06-01", -DAY_MS), lock_remark: "held" },
+      "lockExpiresAt",
+    ],
+    ["cooldown", { state: "cooldown" }, "cooldownUntil"],
+  ] as const)("ends a %s exactly as EXPIRIES says", async (name, columns, due) => {
+    const at = new Date("2026-06-02T12:00:00.000Z");
+    const number = await insertNumber(t.deps, {
+      ...columns,
+      [due === "lockExpiresAt" ? "lock_expires_at" : "cooldown_until"]: shift(at, -MINUTE_MS),
+    });
+    const before = toSnapshot(await numberRow(t.deps, number));
+    await runSweeps(t.deps, { at });
+    const row = await numberRow(t.deps, number);
+    const rule = EXPIRIES[name];
+    expect(rule.due).toBe(due);
+    expect(toSnapshot(row)).toEqual({
+      ...before,
+      ...rule.change(before, {
+        now: at,
+        periods: resolvePeriods([], before, defaultPeriods({ cooldownDays: 30, lockPeriodDays: 28 })),
+      }).fields,
+    });
+    const last = (await history(t.app, number)).at(-1)!;
+    expect(last).toMatchObject({ action: rule.action, actor: "system" });
+    expect(last.after).toEqual(historySnapshot(toSnapshot(row)));
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as forgetIdempotencyKeys from "../../jobs/forget-idempotency-keys.js";
 import {
   addNumber,
   call,
@@ -278,5 +279,44 @@ describe("idempotency", () => {
       .where("number", "=", number)
       .execute();
     expect(count).toHaveLength(1);
+  });
+
+  it("forgets a key after 24 hours: the scheduler's job deletes it and the key is free again", async () => {
+    const start = t.clock.now();
+    const number = await addNumber({}, t.app);
+    const key = `key-${crypto.randomUUID()}`;
+    const first = await requestTransition(
+      t.app,
+      number,
+      { action: "lock", remark: "first" },
+      {
+        headers: { "idempotency-key": key },
+      },
+    );
+    await finished(t.app, first.body.id);
+    const stored = () =>
+      t.deps.db.selectFrom("idempotency_keys").select("key").where("key", "=", key).execute();
+    try {
+      t.clock.set(new Date(start.getTime() + 23 * 3_600_000));
+      await forgetIdempotencyKeys.handle(t.deps);
+      expect(await stored()).toHaveLength(1);
+
+      t.clock.set(new Date(start.getTime() + 25 * 3_600_000));
+      await forgetIdempotencyKeys.handle(t.deps);
+      expect(await stored()).toHaveLength(0);
+      const later = await requestTransition(
+        t.app,
+        number,
+        { action: "unlock", remark: "later" },
+        {
+          headers: { "idempotency-key": key },
+        },
+      );
+      expect(later.status).toBe(202);
+      expect(later.body.id).not.toBe(first.body.id);
+      await finished(t.app, later.body.id);
+    } finally {
+      t.clock.set(start);
+    }
   });
 });

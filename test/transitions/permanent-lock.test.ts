@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-describe("a permanent lock (seed 002's voicemail access number)", () => {
+describe("a permanent lock (a site's voicemail access number)", () => {
   it("locks with no expiry, which no sweep ends and no notice announces", async () => {
     const number = await addNumber({}, t.app);
     const done = await transition(t.app, number, { action: "lock", remark: "RAN", permanent: true });

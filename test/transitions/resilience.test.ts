@@ -132,7 +132,7 @@ describe("nothing is lost", () => {
         interval: 10,
       })
       .toBeGreaterThan(0);
-    first.kill("SIGKILL");
+    await stopProcess(first, "SIGKILL");
     expect((await statuses(ids)).filter((status) => status === "pending").length).toBeGreaterThan(0);
 
     const second = startRoleProcess(t, "worker");

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import { z } from "zod";
+import { ping } from "../../db/database.js";
 import type { Dependencies } from "../../dependencies.js";
 import { withTimeout } from "../../queues.js";
 import type { App } from "../app.js";
@@ -42,7 +42,7 @@ export async function healthRoutes(app: App, deps: Dependencies) {
     },
     async (_request, reply) => {
       const [postgres, redis] = await Promise.all([
-        withTimeout(sql`SELECT 1`.execute(deps.db), 2_000, "postgres check").then(
+        withTimeout(ping(deps.db), 2_000, "postgres check").then(
           () => "ok" as const,
           () => "unavailable" as const,
         ),

@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { NOTICE_KINDS, NOTICE_STATUSES } from "../../db/notices.js";
 import type { Dependencies } from "../../dependencies.js";
+import { NOTICE_KINDS, NOTICE_STATUSES } from "../../lifecycle/states.js";
 import { getNotices } from "../../services/notices.js";
 import { parsePathNumber } from "../../services/numbers.js";
 import type { App } from "../app.js";
 import { errorResponses } from "../schemas.js";
+import { noticeView } from "../views.js";
 
 const noticeSchema = z.object({
   id: z.string(),
@@ -37,12 +38,11 @@ export async function noticeRoutes(app: App, deps: Dependencies) {
     },
     async (request) => {
       const { number, ...rest } = request.query;
-      return {
-        items: await getNotices(deps, request.principal, {
-          ...rest,
-          number: number && parsePathNumber(number),
-        }),
-      };
+      const rows = await getNotices(deps, request.principal, {
+        ...rest,
+        number: number && parsePathNumber(number),
+      });
+      return { items: rows.map(noticeView) };
     },
   );
 }

@@ -5,8 +5,8 @@ import { editNumber, numberEditSchema } from "../../services/number-edits.js";
 import { addNumbers, getHistory, getNumber, parsePathNumber } from "../../services/numbers.js";
 import { searchNumbers, searchQuerySchema } from "../../services/search.js";
 import type { App } from "../app.js";
-import { numberView, numberViews } from "../number-view.js";
 import { errorResponses, numberParams, numberSchema, snapshotSchema } from "../schemas.js";
+import { historyEntryView, numberViewFor } from "../views.js";
 
 const tags = ["numbers"];
 
@@ -50,7 +50,7 @@ export async function numberRoutes(app: App, deps: Dependencies) {
     },
     async (request, reply) => {
       const rows = await addNumbers(deps, request.principal, request.body.numbers);
-      return reply.code(201).send({ numbers: rows.map(numberViews(request.principal, deps.clock.now())) });
+      return reply.code(201).send({ numbers: rows.map(numberViewFor(request.principal, deps.clock.now())) });
     },
   );
 
@@ -70,7 +70,7 @@ export async function numberRoutes(app: App, deps: Dependencies) {
     async (request) => {
       const page = await searchNumbers(deps, request.principal, request.query);
       return {
-        items: page.items.map(numberViews(request.principal, deps.clock.now())),
+        items: page.items.map(numberViewFor(request.principal, deps.clock.now())),
         nextCursor: page.nextCursor,
       };
     },
@@ -94,11 +94,10 @@ export async function numberRoutes(app: App, deps: Dependencies) {
     "/v1/numbers/:number",
     { schema: { tags, params: numberParams, response: { 200: numberSchema, ...errorResponses } } },
     async (request) =>
-      numberView(
-        await getNumber(deps, request.principal, parsePathNumber(request.params.number)),
+      numberViewFor(
         request.principal,
         deps.clock.now(),
-      ),
+      )(await getNumber(deps, request.principal, parsePathNumber(request.params.number))),
   );
 
   app.patch(
@@ -115,18 +114,18 @@ export async function numberRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) =>
-      numberView(
-        await editNumber(deps, request.principal, parsePathNumber(request.params.number), request.body),
+      numberViewFor(
         request.principal,
         deps.clock.now(),
-      ),
+      )(await editNumber(deps, request.principal, parsePathNumber(request.params.number), request.body)),
   );
 
   app.get(
     "/v1/numbers/:number/history",
     { schema: { tags, params: numberParams, response: { 200: historySchema, ...errorResponses } } },
-    async (request) => ({
-      items: await getHistory(deps, request.principal, parsePathNumber(request.params.number)),
-    }),
+    async (request) => {
+      const rows = await getHistory(deps, request.principal, parsePathNumber(request.params.number));
+      return { items: rows.map(historyEntryView) };
+    },
   );
 }

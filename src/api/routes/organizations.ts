@@ -10,6 +10,7 @@ import {
 } from "../../services/organizations.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams } from "../schemas.js";
+import { organizationView } from "../views.js";
 
 const email = z.email().max(320);
 const organizationBody = z.object({
@@ -68,7 +69,7 @@ export async function organizationRoutes(app: App, deps: Dependencies) {
         supportEmail: body.supportEmail ?? null,
         partnerId: body.partnerId ?? null,
       });
-      return reply.code(201).send(organization);
+      return reply.code(201).send(organizationView(organization));
     },
   );
 
@@ -87,7 +88,10 @@ export async function organizationRoutes(app: App, deps: Dependencies) {
         },
       },
     },
-    async (request) => listVisibleOrganizations(deps, request.principal, request.query),
+    async (request) => {
+      const page = await listVisibleOrganizations(deps, request.principal, request.query);
+      return { items: page.items.map(organizationView), nextCursor: page.nextCursor };
+    },
   );
 
   app.get(
@@ -100,7 +104,8 @@ export async function organizationRoutes(app: App, deps: Dependencies) {
         response: { 200: organizationSchema, ...errorResponses },
       },
     },
-    async (request) => getOrganization(deps, request.params.id, request.principal.scope),
+    async (request) =>
+      organizationView(await getOrganization(deps, request.params.id, request.principal.scope)),
   );
 
   app.patch(
@@ -115,7 +120,7 @@ export async function organizationRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) => {
-      return changeOrganization(deps, request.params.id, request.body);
+      return organizationView(await changeOrganization(deps, request.params.id, request.body));
     },
   );
 }

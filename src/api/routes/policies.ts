@@ -10,6 +10,7 @@ import { applyPolicies } from "../../services/apply-policies.js";
 import { listPolicies, replacePolicies } from "../../services/policies.js";
 import type { App } from "../app.js";
 import { errorResponses } from "../schemas.js";
+import { policyApplyReportView } from "../views.js";
 
 const tags = ["policies"];
 
@@ -131,6 +132,7 @@ export async function policyRoutes(app: App, deps: Dependencies) {
         response: { 200: applyReport, ...errorResponses },
       },
     },
-    async (request) => applyPolicies(deps, { dryRun: request.body?.dryRun ?? true }),
+    async (request) =>
+      policyApplyReportView(await applyPolicies(deps, { dryRun: request.body?.dryRun ?? true })),
   );
 }

@@ -14,8 +14,8 @@ import {
   setForwarding,
 } from "../../services/sites.js";
 import type { App } from "../app.js";
-import { numberView } from "../number-view.js";
 import { errorResponses, idParams, numberParams, numberSchema } from "../schemas.js";
+import { numberViewFor, occupierView, siteSummaryView, siteView } from "../views.js";
 
 const tags = ["sites"];
 
@@ -81,7 +81,8 @@ export async function siteRoutes(app: App, deps: Dependencies) {
         response: { 201: siteSchema, ...errorResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await createSite(deps, request.principal, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(siteView(await createSite(deps, request.principal, request.body))),
   );
 
   app.get(
@@ -99,13 +100,16 @@ export async function siteRoutes(app: App, deps: Dependencies) {
         },
       },
     },
-    async (request) => listVisibleSites(deps, request.principal, request.query),
+    async (request) => {
+      const page = await listVisibleSites(deps, request.principal, request.query);
+      return { items: page.items.map(siteSummaryView), nextCursor: page.nextCursor };
+    },
   );
 
   app.get(
     "/v1/sites/:id",
     { schema: { tags, params: idParams, response: { 200: siteSummarySchema, ...errorResponses } } },
-    async (request) => getSiteSummary(deps, request.principal, request.params.id),
+    async (request) => siteSummaryView(await getSiteSummary(deps, request.principal, request.params.id)),
   );
 
   app.post(
@@ -126,7 +130,7 @@ export async function siteRoutes(app: App, deps: Dependencies) {
         request.params.id,
         request.body.organizationId,
       );
-      return reply.code(added ? 201 : 200).send(occupier);
+      return reply.code(added ? 201 : 200).send({ siteId: request.params.id, ...occupierView(occupier) });
     },
   );
 
@@ -142,7 +146,10 @@ export async function siteRoutes(app: App, deps: Dependencies) {
         },
       },
     },
-    async (request) => ({ items: await getOccupiers(deps, request.principal, request.params.id) }),
+    async (request) => {
+      const occupiers = await getOccupiers(deps, request.principal, request.params.id);
+      return { items: occupiers.map(occupierView) };
+    },
   );
 
   app.put(
@@ -231,11 +238,10 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) =>
-      numberView(
-        await updateSettings(deps, request.principal, parsePathNumber(request.params.number), request.body),
+      numberViewFor(
         request.principal,
         deps.clock.now(),
-      ),
+      )(await updateSettings(deps, request.principal, parsePathNumber(request.params.number), request.body)),
   );
 
   app.post(
@@ -250,10 +256,9 @@ export async function siteRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request) =>
-      numberView(
-        await setPin(deps, request.principal, parsePathNumber(request.params.number), request.body.pin),
+      numberViewFor(
         request.principal,
         deps.clock.now(),
-      ),
+      )(await setPin(deps, request.principal, parsePathNumber(request.params.number), request.body.pin)),
   );
 }

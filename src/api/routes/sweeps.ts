@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { NOTICE_KINDS } from "../../db/notices.js";
 import type { Dependencies } from "../../dependencies.js";
+import { NOTICE_KINDS } from "../../lifecycle/states.js";
 import { runSweeps } from "../../services/sweeps.js";
 import type { App } from "../app.js";
 import { errorResponses, time } from "../schemas.js";
+import { sweepReportView } from "../views.js";
 
 const numberList = z.array(z.string());
 
@@ -55,6 +56,7 @@ export async function sweepRoutes(app: App, deps: Dependencies) {
         response: { 200: sweepReportSchema, ...errorResponses },
       },
     },
-    async (request) => runSweeps(deps, { at: request.body?.at, dryRun: request.body?.dryRun ?? false }),
+    async (request) =>
+      sweepReportView(await runSweeps(deps, { at: request.body?.at, dryRun: request.body?.dryRun ?? false })),
   );
 }

@@ -7,12 +7,14 @@ import {
   REQUEST_ACTIONS,
   SUBSCRIPTION_EVENTS,
   type SubscriptionEventType,
+  TRANSITION_STATUSES,
 } from "../../lifecycle/states.js";
 import { parsePathNumber } from "../../services/numbers.js";
 import { reportSubscriptionEvent } from "../../services/subscriptions.js";
 import { getTransition, requestTransition } from "../../services/transitions.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams, numberParams, time, transitionSchema } from "../schemas.js";
+import { acceptedTransitionView, transitionView } from "../views.js";
 
 const tags = ["transitions"];
 
@@ -44,7 +46,7 @@ const acceptedSchema = z.object({
   id: z.string(),
   number: z.string(),
   action: z.string(),
-  status: z.enum(["pending", "applied", "rejected"]),
+  status: z.enum(TRANSITION_STATUSES),
   requestedAt: z.string(),
 });
 
@@ -72,14 +74,14 @@ export async function transitionRoutes(app: App, deps: Dependencies) {
         request.body,
         request.headers["idempotency-key"],
       );
-      return reply.code(202).send(accepted);
+      return reply.code(202).send(acceptedTransitionView(accepted));
     },
   );
 
   app.get(
     "/v1/transitions/:id",
     { schema: { tags, params: idParams, response: { 200: transitionSchema, ...errorResponses } } },
-    async (request) => getTransition(deps, request.principal, request.params.id),
+    async (request) => transitionView(await getTransition(deps, request.principal, request.params.id)),
   );
 
   app.post(

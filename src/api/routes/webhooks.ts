@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
+import { DELIVERY_STATUSES } from "../../lifecycle/states.js";
 import {
   createWebhook,
   deleteWebhook,
@@ -9,6 +10,7 @@ import {
 } from "../../services/webhooks.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams } from "../schemas.js";
+import { deliveryView, webhookView } from "../views.js";
 
 const tags = ["webhooks"];
 
@@ -23,7 +25,7 @@ const webhookSchema = z.object({
 const deliverySchema = z.object({
   eventId: z.string(),
   type: z.enum(WEBHOOK_EVENTS),
-  status: z.enum(["pending", "delivered", "failed"]),
+  status: z.enum(DELIVERY_STATUSES),
   attempts: z.number().int(),
   lastStatusCode: z.number().int().nullable(),
   lastError: z.string().nullable(),
@@ -47,14 +49,17 @@ export async function webhookRoutes(app: App, deps: Dependencies) {
         },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await createWebhook(deps, request.principal, request.body)),
+    async (request, reply) => {
+      const webhook = await createWebhook(deps, request.principal, request.body);
+      // The secret is shown only here.
+      return reply.code(201).send({ ...webhookView(webhook), secret: webhook.secret });
+    },
   );
 
   app.get(
     "/v1/webhooks",
     { schema: { tags, response: { 200: z.object({ items: z.array(webhookSchema) }), ...errorResponses } } },
-    async (request) => ({ items: await listVisibleWebhooks(deps, request.principal) }),
+    async (request) => ({ items: (await listVisibleWebhooks(deps, request.principal)).map(webhookView) }),
   );
 
   app.delete(
@@ -77,8 +82,14 @@ export async function webhookRoutes(app: App, deps: Dependencies) {
         response: { 200: z.object({ items: z.array(deliverySchema) }), ...errorResponses },
       },
     },
-    async (request) => ({
-      items: await listWebhookDeliveries(deps, request.principal, request.params.id, request.query.limit),
-    }),
+    async (request) => {
+      const rows = await listWebhookDeliveries(
+        deps,
+        request.principal,
+        request.params.id,
+        request.query.limit,
+      );
+      return { items: rows.map(deliveryView) };
+    },
   );
 }
