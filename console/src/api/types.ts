@@ -1368,7 +1368,8 @@ export interface paths {
                                 number: string;
                                 /** @enum {string} */
                                 state: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
-                                status: string;
+                                /** @enum {string} */
+                                status: "pending" | "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
                                 pending: {
                                     transitionId: string;
                                     action: string;
@@ -1561,7 +1562,8 @@ export interface paths {
                                 number: string;
                                 /** @enum {string} */
                                 state: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
-                                status: string;
+                                /** @enum {string} */
+                                status: "pending" | "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
                                 pending: {
                                     transitionId: string;
                                     action: string;
@@ -1939,7 +1941,8 @@ export interface paths {
                             number: string;
                             /** @enum {string} */
                             state: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
-                            status: string;
+                            /** @enum {string} */
+                            status: "pending" | "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
                             pending: {
                                 transitionId: string;
                                 action: string;
@@ -2148,7 +2151,8 @@ export interface paths {
                             number: string;
                             /** @enum {string} */
                             state: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
-                            status: string;
+                            /** @enum {string} */
+                            status: "pending" | "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
                             pending: {
                                 transitionId: string;
                                 action: string;
@@ -5769,7 +5773,8 @@ export interface paths {
                             number: string;
                             /** @enum {string} */
                             state: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
-                            status: string;
+                            /** @enum {string} */
+                            status: "pending" | "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
                             pending: {
                                 transitionId: string;
                                 action: string;
@@ -5976,7 +5981,8 @@ export interface paths {
                             number: string;
                             /** @enum {string} */
                             state: "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
-                            status: string;
+                            /** @enum {string} */
+                            status: "pending" | "available" | "reserved" | "locked" | "assigned" | "cooldown" | "deleted";
                             pending: {
                                 transitionId: string;
                                 action: string;
