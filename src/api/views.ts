@@ -7,6 +7,7 @@ import type { HistoryRow, NoticeRow, NumberRow, TransitionRow, WebhookRow } from
 import type { WebhookDeliveryRow } from "../db/webhooks.js";
 import { allowedActions } from "../lifecycle/allowed-actions.js";
 import type { PolicyApplyReport } from "../services/apply-policies.js";
+import type { CurrentKey } from "../services/organizations.js";
 import type { Principal } from "../services/principal.js";
 import type { SweepReport } from "../services/sweeps.js";
 import type { AcceptedTransition } from "../services/transitions.js";
@@ -131,6 +132,17 @@ export function noticeView(row: NoticeRow) {
     attempts: row.attempts,
     lastError: row.last_error,
     createdAt: iso(row.created_at),
+  };
+}
+
+/** `GET /v1/api-keys/current`: the key's role, and its organisation's name and kind. */
+export function currentKeyView({ principal, organization }: CurrentKey) {
+  return {
+    id: principal.keyId,
+    role: principal.role,
+    organizationId: principal.organizationId,
+    organizationName: organization?.name ?? null,
+    organizationKind: organization?.kind ?? null,
   };
 }
 

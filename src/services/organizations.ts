@@ -145,18 +145,13 @@ export async function deleteApiKey(deps: Dependencies, id: string) {
  * The key a caller presents, with its organisation's name: what a console needs to greet the
  * person and to offer only the pages and buttons of the key's role.
  */
-export async function describeCurrentKey(deps: Pick<Dependencies, "db">, principal: Principal) {
+export async function currentKey(deps: Pick<Dependencies, "db">, principal: Principal) {
   const organization = principal.organizationId
     ? await findOrganization(deps.db, principal.organizationId)
     : null;
-  return {
-    id: principal.keyId,
-    role: principal.role,
-    organizationId: principal.organizationId,
-    organizationName: organization?.name ?? null,
-    organizationKind: organization?.kind ?? null,
-  };
+  return { principal, organization };
 }
+export type CurrentKey = Awaited<ReturnType<typeof currentKey>>;
 
 /** NUMBERS_ADMIN_KEY: a platform_admin key with exactly this value exists (bootstrap). */
 export async function ensureAdminKey(deps: Pick<Dependencies, "db" | "config">) {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JS_BUDGET_BYTES, measureBundle } from "../../scripts/build-console.js";
 import { CONSOLE_CSP, CONSOLE_DIST } from "../../src/api/console.js";
-import { call } from "../support/api.js";
+import { call, createKey, createOrganization } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
 
 let t: TestContext;
@@ -110,5 +110,15 @@ describe("GET /v1/api-keys/current", () => {
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ role: "platform_admin", organizationId: null, organizationName: null });
     expect((await call(t.app, "GET", "/v1/api-keys/current", { key: null })).status).toBe(401);
+
+    const customer = await createOrganization(t.app, { name: "Blue Harbour Cafe" });
+    const key = await createKey(t.app, "viewer", customer.id);
+    const viewer = await call(t.app, "GET", "/v1/api-keys/current", { key });
+    expect(viewer.body).toMatchObject({
+      role: "viewer",
+      organizationId: customer.id,
+      organizationName: "Blue Harbour Cafe",
+      organizationKind: "customer",
+    });
   });
 });

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
 import { ORGANIZATION_KINDS, ROLES } from "../../lifecycle/states.js";
-import { createApiKey, deleteApiKey, describeCurrentKey } from "../../services/organizations.js";
+import { createApiKey, currentKey, deleteApiKey } from "../../services/organizations.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams } from "../schemas.js";
+import { currentKeyView } from "../views.js";
 
 const tags = ["api keys"];
 
@@ -50,7 +51,7 @@ export async function apiKeyRoutes(app: App, deps: Dependencies) {
         },
       },
     },
-    async (request) => describeCurrentKey(deps, request.principal),
+    async (request) => currentKeyView(await currentKey(deps, request.principal)),
   );
 
   app.delete(
