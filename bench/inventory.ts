@@ -5,7 +5,7 @@
  * raw `COPY` of the same file; EXPLAIN (ANALYZE) of the hot queries; and the web console's first
  * page in Chromium (p95 of 20 cold loads).
  *
- * `npm run bench -- inventory`, or on its own: `npx tsx bench/inventory.ts`.
+ * `npm run bench -- inventory` (the runner in bench/run.ts records the JSON).
  * `BENCH_INVENTORY_PARTS=console` measures only the console (after seeding); the default is all.
  * Starts its own PostgreSQL (fsync on) and Redis in a temp folder and removes them afterwards.
  */
