@@ -215,7 +215,13 @@ export async function run(): Promise<object> {
     const base = `http://127.0.0.1:${api.port}`;
     progress("console: first page in Chromium");
     const consoleLoad = await measureConsoleLoad(base, ADMIN_KEY);
-    if (!measures("search")) return { rows: TOTAL, seedSeconds, console: consoleLoad };
+    if (!measures("search"))
+      return {
+        rows: TOTAL,
+        loadAverage: { start: loadAtStart, end: loadavg().map((value) => Number(value.toFixed(1))) },
+        seedSeconds,
+        console: consoleLoad,
+      };
     const { latency, page500Cursor } = await measureQueries(base);
     progress("latency of the same statements as SQL only");
     const sqlLatency = await measureSql(stack.databaseUrl, page500Cursor);
