@@ -1,5 +1,14 @@
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { addNumber, createOrganization, getNumber } from "../support/api.js";
+import {
+  addNumber,
+  addNumbers,
+  call,
+  createKey,
+  createOrganization,
+  freshNumber,
+  getNumber,
+} from "../support/api.js";
 import { ADMIN_KEY } from "../support/context.js";
 import { type ConsoleWorld, expectText, hasFocus, rowOf, startConsoleWorld, tabTo } from "./world.js";
 
@@ -60,6 +69,83 @@ describe("with the keyboard alone", () => {
     await tabTo(page, dialog.getByRole("button", { name: "Reserve" }));
     await keyboard.press("Enter");
     await expectText(page.locator(".number-state"), `reserved for ${customer.name}`);
+    expect(problems).toEqual([]);
+  });
+
+  it("ticks rows of Phone Numbers with the space bar and exports them", async () => {
+    const { app } = world.t;
+    const partner = await createOrganization(app, {
+      kind: "partner",
+      name: `Keyboard Telecom ${Date.now()}`,
+    });
+    const numbers = (
+      await addNumbers(
+        app,
+        [1, 2, 3].map(() => ({ number: freshNumber("+6569"), partnerId: partner.id })),
+      )
+    ).map((item) => item.number);
+    const { page, problems } = await world.visit(
+      "/console/phone-numbers",
+      await createKey(app, "partner_admin", partner.id),
+    );
+    const keyboard = page.keyboard;
+
+    for (const number of [numbers[0]!, numbers[2]!]) {
+      await tabTo(page, page.getByLabel(`Select ${number}`));
+      await keyboard.press("Space");
+    }
+    await expectText(page.locator(".export-what"), "2 ticked rows");
+    await tabTo(page, page.getByRole("button", { name: "CSV" }));
+    const [csv] = await Promise.all([page.waitForEvent("download"), keyboard.press("Enter")]);
+    expect(csv.suggestedFilename()).toBe("PhoneNumbers.csv");
+    const lines = (await readFile((await csv.path())!, "utf8")).trim().split(/\r?\n/);
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.split(",")[0])
+        .sort(),
+    ).toEqual([numbers[0], numbers[2]].sort());
+    expect(problems).toEqual([]);
+  });
+
+  it("picks a site and allocates a number to an occupier chosen in the form", async () => {
+    const { app } = world.t;
+    const operator = await createOrganization(app, {
+      kind: "partner",
+      name: `Keyboard Spaces ${Date.now()}`,
+    });
+    const occupier = await createOrganization(app, {
+      name: `Keyboard Tenant ${Date.now()}`,
+      partnerId: operator.id,
+    });
+    const siteName = `Keyboard Tower ${Date.now()}`;
+    const site = await call(app, "POST", "/v1/sites", { body: { name: siteName, operatorId: operator.id } });
+    await call(app, "POST", `/v1/sites/${site.body.id}/occupiers`, { body: { organizationId: occupier.id } });
+    const [{ number }] = await addNumbers(app, [
+      { number: freshNumber("+65632"), siteId: site.body.id, extension: "301" },
+    ]);
+    const { page, problems } = await world.visit(
+      "/console/sites",
+      await createKey(app, "partner_admin", operator.id),
+    );
+    const keyboard = page.keyboard;
+
+    // A closed list box answers the arrow keys: the first site after "Choose a site".
+    await tabTo(page, page.getByLabel("Site"));
+    await keyboard.press("ArrowDown");
+    await page.getByRole("heading", { name: siteName }).waitFor();
+    const row = rowOf(page, number);
+    await tabTo(page, row.getByRole("button", { name: "Allocate" }));
+    await keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: `Allocate phone number ${number}` });
+    // The form opens with the focus on its one field, the operator chosen; the occupier is next.
+    expect(await hasFocus(dialog.getByLabel("Allocate to"))).toBe(true);
+    await keyboard.press("ArrowDown");
+    await tabTo(page, dialog.getByRole("button", { name: "Submit" }));
+    await keyboard.press("Enter");
+    await expectText(row, occupier.name);
+    await expectText(row, "reserved");
+    expect((await getNumber(app, number)).body).toMatchObject({ state: "reserved", ownerId: occupier.id });
     expect(problems).toEqual([]);
   });
 });
