@@ -183,6 +183,36 @@ describe("when Postgres is unreachable", () => {
     expect(problems).toEqual([]);
   });
 
+  it("keeps a pasted list of new numbers and its fields, and adds them once Postgres is back", async () => {
+    const fresh = [freshNumber(), freshNumber(), freshNumber()];
+    const pasted = fresh.join("\n");
+    const { page, problems } = await world.visit("/console/numbers");
+    await page.getByRole("button", { name: "Add new numbers" }).click();
+    const dialog = page.getByRole("dialog", { name: "Add new numbers" });
+    await dialog.getByLabel("Numbers").fill(pasted);
+    await dialog.getByLabel("Vendor").fill("starhub");
+    await dialog.getByLabel("Country").fill("SG");
+    await dialog.getByLabel("SKU").fill("DID-SG");
+
+    world.proxy!.cut();
+    try {
+      await dialog.getByRole("button", { name: "Add" }).click();
+      await expectText(dialog.getByRole("alert"), "What you typed is kept");
+      expect(await dialog.getByLabel("Numbers").inputValue()).toBe(pasted);
+      expect(await dialog.getByLabel("Vendor").inputValue()).toBe("starhub");
+      expect(await dialog.getByLabel("SKU").inputValue()).toBe("DID-SG");
+    } finally {
+      world.proxy!.restore();
+    }
+    for (const number of fresh) expect((await getNumber(world.t.app, number)).status).toBe(404);
+
+    await dialog.getByRole("button", { name: "Add" }).click();
+    await expectText(dialog.getByRole("status"), "Added 3 numbers");
+    for (const number of fresh)
+      expect((await getNumber(world.t.app, number)).body).toMatchObject({ vendor: "starhub", sku: "DID-SG" });
+    expect(problems).toEqual([]);
+  });
+
   it("shows the list's failure with a retry, and the list again once Postgres is back", async () => {
     const number = await addNumber({}, world.t.app);
     const { page, problems } = await world.visit("/console/numbers");

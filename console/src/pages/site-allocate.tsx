@@ -21,10 +21,16 @@ export interface SiteRequest {
   verb: string;
 }
 
-export async function requestSiteAction(number: string, action: NumberAction, ownerId?: string) {
+/** Asks for a transition; a form passes the key it made when it opened, so a retry acts once. */
+export async function requestSiteAction(
+  number: string,
+  action: NumberAction,
+  ownerId?: string,
+  idempotencyKey = newIdempotencyKey(),
+) {
   const accepted = await unwrap(
     api.POST("/v1/numbers/{number}/transitions", {
-      params: { path: { number }, header: { "idempotency-key": newIdempotencyKey() } },
+      params: { path: { number }, header: { "idempotency-key": idempotencyKey } },
       body: ownerId ? { action, ownerId } : { action },
     }),
   );
@@ -48,12 +54,13 @@ export function AllocateDialog({
   const [ownerId, setOwnerId] = useState(parties.operatorId);
   const [errors, setErrors] = useState<FormErrors>({ fields: {} });
   const [busy, setBusy] = useState(false);
+  const [idempotencyKey] = useState(newIdempotencyKey);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     try {
-      const transitionId = await requestSiteAction(number.number, "allocate", ownerId);
+      const transitionId = await requestSiteAction(number.number, "allocate", ownerId, idempotencyKey);
       onRequested({ transitionId, number: number.number, verb: "Allocate" });
     } catch (error) {
       setErrors(toFormErrors(error, ["ownerId"]));
