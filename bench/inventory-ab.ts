@@ -16,27 +16,16 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
+import { BENCH_PARTNER_ID, pick, SEARCHES, STATES } from "./inventory-queries.js";
 import { httpRequest, progress, REPO_ROOT, startApp, summarize } from "./support.js";
 
 const ROWS = Number(process.env.BENCH_INVENTORY_ROWS ?? 1_000_000);
 const ITERATIONS = 200;
 const KEY = "bench-ab-admin-key-0123456789";
 const HEADERS = { authorization: `Bearer ${KEY}` };
-const digits = (index: number, length: number) =>
-  String((index * 7919 + 12345) % 10 ** length).padStart(length, "0");
-const pick = <T>(values: readonly T[], index: number) => values[index % values.length]!;
-const STATES = ["locked", "available", "cooldown", "reserved", "deleted", "assigned"];
-const VENDORS = ["singtel", "telstra", "bt", "twilio", "pccw", "colt", "optus", "m1"];
-const PREFIXES = ["+6562", "+6134", "+4420", "+1555", "+85291", "+6588", "+6048", "+4930"];
 const QUERIES: Record<string, (index: number) => string> = {
   "limit=1 (round trip, key lookup, one row)": () => "limit=1",
-  "state filter": (i) => `state=${pick(STATES, i)}`,
-  "q prefix (+6562*)": (i) => `q=${encodeURIComponent(`${pick(PREFIXES, i)}*`)}`,
-  "q substring (4 digits)": (i) => `q=${digits(i, 4)}`,
-  "q suffix (*4 digits)": (i) => `q=*${digits(i, 4)}`,
-  "vendor+state": (i) => `vendor=${pick(VENDORS, i)}&state=${pick(STATES, i + 1)}`,
-  "sort -updatedAt page 1": () => "sort=-updatedAt",
-  "golden + country": (i) => `golden=true&country=${pick(["SG", "AU", "GB", "US"], i)}`,
+  ...SEARCHES,
 };
 
 type Support = typeof import("./support.js");
@@ -80,7 +69,7 @@ export async function run(): Promise<object> {
     apps.push(b);
     const partner = await httpRequest(`http://127.0.0.1:${a.port}/v1/api-keys`, "POST", {
       headers: HEADERS,
-      body: { role: "partner_admin", organizationId: "00000000-0000-4000-8000-000000000003" },
+      body: { role: "partner_admin", organizationId: BENCH_PARTNER_ID },
     });
     const partnerHeaders = { authorization: `Bearer ${JSON.parse(partner.body).key}` };
     const cases: [string, (index: number) => string, Record<string, string>][] = [

@@ -149,8 +149,8 @@ async function databaseFloor(pool: pg.Pool, table: string) {
           routing, golden::boolean, ported_in::boolean, range_name, now(), now()
         FROM ${table} WHERE number ~ '^\\+[1-9][0-9]{7,14}$' ORDER BY number
         RETURNING number, state)
-      INSERT INTO number_history (number, at, action, actor, after)
-      SELECT number, now(), 'add', 'floor', jsonb_build_object('state', state) FROM added`);
+      INSERT INTO number_history (number, at, action, actor, after, visible_to)
+      SELECT number, now(), 'add', 'floor', jsonb_build_object('state', state), '{}' FROM added`);
     const seconds = (performance.now() - started) / 1000;
     await client.query("ROLLBACK");
     await client.query("VACUUM numbers, number_history");
@@ -173,7 +173,7 @@ export async function measureImport(options: { pool: pg.Pool; stack: BenchStack;
   progress("import: database floor (INSERT … SELECT into numbers, rolled back)");
   const floorInsert = await databaseFloor(options.pool, "raw_import_before");
 
-  const config = { ...parseConfig({}), databasePoolSize: 4 };
+  const config = { ...parseConfig({}), databasePoolSize: 4, databaseStatementTimeoutMs: 3_600_000 };
   const deps = createDependencies(
     config,
     { databaseUrl: options.stack.databaseUrl, redisUrl: options.stack.redisUrl },

@@ -15,12 +15,10 @@ import {
   selectMatching,
   sortKeyText,
 } from "../src/db/search.js";
+import { BENCH_PARTNER_ID, pick, STATES, VENDORS } from "./inventory-queries.js";
 import { httpRequest, progress, summarize } from "./support.js";
 
 const ITERATIONS = 200;
-const STATES = ["locked", "available", "cooldown", "reserved", "deleted", "assigned"] as const;
-const VENDORS = ["singtel", "telstra", "bt", "twilio", "pccw", "colt", "optus", "m1"];
-const pick = <T>(values: readonly T[], index: number) => values[index % values.length]!;
 const ALL: Scope = { kind: "all" };
 const BY_NUMBER: NumberSort = { field: "number", descending: false };
 
@@ -92,7 +90,7 @@ const PAGE_QUERIES: Record<string, [(index: number) => NumberFilters, NumberSort
   "sort vendor page 1 (sorted in memory)": [() => ({}), { field: "vendor", descending: false }],
   "a partner key's scope, state filter": [(i) => ({ state: pick(STATES, i) }), BY_NUMBER],
 };
-const PARTNER: Scope = { kind: "partner", partnerId: "00000000-0000-4000-8000-000000000003" };
+const PARTNER: Scope = { kind: "partner", partnerId: BENCH_PARTNER_ID };
 
 /**
  * A page of 100 read with and without the name columns, alternating, so both see the same

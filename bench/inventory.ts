@@ -27,6 +27,7 @@ import { measureConsoleLoad } from "./console-load.js";
 import { measureCsvExport, measureImport } from "./inventory-bulk.js";
 import { seedInventory } from "./inventory-data.js";
 import { explainPeopleQueries, measureCounts, measureNamesCost } from "./inventory-people.js";
+import { BENCH_PARTNER_ID, pick, SEARCHES, STATES } from "./inventory-queries.js";
 import { type AppProcess, httpRequest, progress, startApp, startStack, summarize } from "./support.js";
 
 const TOTAL = Number(process.env.BENCH_INVENTORY_ROWS ?? 1_000_000);
@@ -36,22 +37,8 @@ const ITERATIONS = 200;
 const ADMIN_KEY = "bench-inventory-admin-key-0123456789";
 const HEADERS = { authorization: `Bearer ${ADMIN_KEY}` };
 
-/** Deterministic "random" digits, so two runs ask the same questions. */
-const digits = (index: number, length: number) =>
-  String((index * 7919 + 12345) % 10 ** length).padStart(length, "0");
-const pick = <T>(values: readonly T[], index: number) => values[index % values.length]!;
-const STATES = ["locked", "available", "cooldown", "reserved", "deleted", "assigned"];
-const VENDORS = ["singtel", "telstra", "bt", "twilio", "pccw", "colt", "optus", "m1"];
-const PREFIXES = ["+6562", "+6134", "+4420", "+1555", "+85291", "+6588", "+6048", "+4930"];
-
 const QUERIES: Record<string, (index: number) => string> = {
-  "state filter": (i) => `state=${pick(STATES, i)}`,
-  "q prefix (+6562*)": (i) => `q=${encodeURIComponent(`${pick(PREFIXES, i)}*`)}`,
-  "q substring (4 digits)": (i) => `q=${digits(i, 4)}`,
-  "q suffix (*4 digits)": (i) => `q=*${digits(i, 4)}`,
-  "vendor+state": (i) => `vendor=${pick(VENDORS, i)}&state=${pick(STATES, i + 1)}`,
-  "sort -updatedAt page 1": () => "sort=-updatedAt",
-  "golden + country": (i) => `golden=true&country=${pick(["SG", "AU", "GB", "US"], i)}`,
+  ...SEARCHES,
   "expiresBefore (7 days)": () => `expiresBefore=${new Date(Date.now() + 7 * 86_400_000).toISOString()}`,
 };
 
@@ -109,7 +96,7 @@ async function measureQueries(base: string) {
   );
   const partner = await httpRequest(`${base}/v1/api-keys`, "POST", {
     headers: HEADERS,
-    body: { role: "partner_admin", organizationId: "00000000-0000-4000-8000-000000000003" },
+    body: { role: "partner_admin", organizationId: BENCH_PARTNER_ID },
   });
   const partnerHeaders = { authorization: `Bearer ${JSON.parse(partner.body).key}` };
   progress("latency: a partner key's scope");
@@ -128,11 +115,11 @@ async function measureQueries(base: string) {
  */
 async function measureSql(databaseUrl: string, page500Cursor: string) {
   const { db } = createDatabase({ url: databaseUrl, poolSize: 1 });
-  const statement = (query: string) => {
+  const statement = async (query: string) => {
     const { sort, filters, cursor } = parseSearch(
       searchQuerySchema.parse(Object.fromEntries(new URLSearchParams(query))),
     );
-    const after = cursor ? decodeCursor(cursor, sort, filters) : undefined;
+    const after = cursor ? await decodeCursor({ db }, cursor, sort, filters) : undefined;
     return selectMatching(db, { kind: "all" }, filters, sort, after)
       .selectAll("numbers")
       .select(selectNumberNames({ kind: "all" }))
@@ -146,11 +133,11 @@ async function measureSql(databaseUrl: string, page500Cursor: string) {
   const latency: Record<string, ReturnType<typeof summarize>> = {};
   try {
     for (const [name, query] of Object.entries(queries)) {
-      for (let i = 0; i < 10; i++) await statement(query(i + 10_000)).execute();
+      for (let i = 0; i < 10; i++) await (await statement(query(i + 10_000))).execute();
       const times: number[] = [];
       for (let i = 0; i < ITERATIONS; i++) {
         const started = performance.now();
-        await statement(query(i)).execute();
+        await (await statement(query(i))).execute();
         times.push(performance.now() - started);
       }
       latency[name] = summarize(times);
@@ -166,7 +153,7 @@ async function explainHotQueries(databaseUrl: string, page500Cursor: string) {
   const { db } = createDatabase({ url: databaseUrl, poolSize: 1 });
   const byNumber: NumberSort = { field: "number", descending: false };
   const recent: NumberSort = { field: "updatedAt", descending: true };
-  const partner: Scope = { kind: "partner", partnerId: "00000000-0000-4000-8000-000000000003" };
+  const partner: Scope = { kind: "partner", partnerId: BENCH_PARTNER_ID };
   const all: Scope = { kind: "all" };
   const cases: [string, NumberFilters, NumberSort, SeekPosition?, Scope?][] = [
     ["state=locked", { state: "locked" }, byNumber],
@@ -175,7 +162,12 @@ async function explainHotQueries(databaseUrl: string, page500Cursor: string) {
     ["q=*4567 (suffix: reversed index matches first)", { q: { kind: "suffix", digits: "4567" } }, byNumber],
     ["vendor=telstra&state=available", { vendor: "telstra", state: "available" }, byNumber],
     ["sort=-updatedAt, page 1", {}, recent],
-    ["sort=-updatedAt, page 500 by cursor", {}, recent, decodeCursor(page500Cursor, recent, {})],
+    [
+      "sort=-updatedAt, page 500 by cursor",
+      {},
+      recent,
+      await decodeCursor({ db }, page500Cursor, recent, {}),
+    ],
     ["expiresBefore=<in 7 days>", { expiresBefore: new Date(Date.now() + 7 * 86_400_000) }, byNumber],
     ["a partner key, state=deleted", { state: "deleted" }, byNumber, undefined, partner],
   ];

@@ -20,6 +20,10 @@ export interface BenchStack {
   /** Process ids to measure CPU against: the postmaster (with its backends) and redis-server. */
   postgresPid: number;
   redisPid: number;
+  /** Stops Postgres (fast shutdown), waits `downMs`, starts it again on the same port and data. */
+  restartPostgres(downMs: number): Promise<void>;
+  /** Stops Redis (its append-only file kept), waits `downMs`, starts it again on the same port. */
+  restartRedis(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,8 +36,16 @@ export async function startStack(log: (message: string) => void = () => {}): Pro
   const dataDir = await mkdtemp(join(tmpdir(), "numbers-bench-"));
   // As root, Postgres runs as the postgres user, which must be able to enter the folder.
   await chmod(dataDir, 0o755);
-  const postgres = await startLocalPostgres({ dataDir, database: "numbers_bench", ephemeral: false, log });
-  const redis = await startLocalRedis({ dataDir, ephemeral: false, log }).catch(async (error) => {
+  const postgresOptions = {
+    dataDir,
+    database: "numbers_bench",
+    ephemeral: false,
+    log,
+    port: await freePort(),
+  };
+  const redisOptions = { dataDir, ephemeral: false, log, port: await freePort() };
+  let postgres = await startLocalPostgres(postgresOptions);
+  let redis = await startLocalRedis(redisOptions).catch(async (error) => {
     await postgres.stop();
     throw error;
   });
@@ -49,6 +61,16 @@ export async function startStack(log: (message: string) => void = () => {}): Pro
     redisPid: (
       JSON.parse(readFileSync(join(dataDir, "redis", "numbers-redis.json"), "utf8")) as { pid: number }
     ).pid,
+    async restartPostgres(downMs: number) {
+      await postgres.stop();
+      await sleep(downMs);
+      postgres = await startLocalPostgres(postgresOptions);
+    },
+    async restartRedis(downMs: number) {
+      await redis.stop();
+      await sleep(downMs);
+      redis = await startLocalRedis(redisOptions);
+    },
     async stop() {
       await redis.stop().catch(() => {});
       await postgres.stop().catch(() => {});

@@ -79,15 +79,17 @@ export async function applyDirectly(pool: pg.Pool, number: string, action: Actio
       reservationKind: row.reservation_kind,
     });
     const afterJson = snapshot({ state: after.state, ownerId: after.ownerId, reservationKind: after.kind });
+    // Who may read the rows: the owner before and after (the baseline skips the partner look-up).
+    const audience = [...new Set([row.owner_id, after.ownerId].filter(Boolean))];
     await client.query(
-      `INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after)
-       VALUES ($1, $2, $3, 'bench', 'bench baseline', $4, $5, $6)`,
-      [number, now, action, id, beforeJson, afterJson],
+      `INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after, visible_to)
+       VALUES ($1, $2, $3, 'bench', 'bench baseline', $4, $5, $6, $7)`,
+      [number, now, action, id, beforeJson, afterJson, audience],
     );
     await client.query(
       `INSERT INTO transitions (id, number, action, status, request, actor, before, after,
-         requested_at, enqueued_at, finished_at)
-       VALUES ($1, $2, $3, 'applied', $4, 'bench', $5, $6, $7, $7, $7)`,
+         requested_at, enqueued_at, finished_at, visible_to)
+       VALUES ($1, $2, $3, 'applied', $4, 'bench', $5, $6, $7, $7, $7, $8)`,
       [
         id,
         number,
@@ -96,6 +98,7 @@ export async function applyDirectly(pool: pg.Pool, number: string, action: Actio
         beforeJson,
         afterJson,
         now,
+        audience,
       ],
     );
     await client.query("COMMIT");

@@ -105,9 +105,9 @@ async function organizationId(pool: import("pg").Pool) {
 async function pendingReservations(pool: import("pg").Pool, numbers: string[], ownerId: string) {
   const ids = numbers.map(() => randomUUID());
   await pool.query(
-    `INSERT INTO transitions (id, number, action, status, request, actor, requested_at, enqueued_at)
+    `INSERT INTO transitions (id, number, action, status, request, actor, requested_at, enqueued_at, visible_to)
      SELECT id, number, 'reserve', 'pending', jsonb_build_object('action', 'reserve', 'ownerId', $3::text,
-       'remark', 'bench'), 'bench', now(), now()
+       'remark', 'bench'), 'bench', now(), now(), '{}'
      FROM unnest($1::uuid[], $2::text[]) AS x(id, number)`,
     [ids, numbers, ownerId],
   );

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import pino, { type Logger } from "pino";
 import { systemClock } from "./clock.js";
 import type { Config } from "./config.js";
-import { createDatabase } from "./db/database.js";
+import { createDatabase, createPool } from "./db/database.js";
 import { migrateToLatest } from "./db/migrate.js";
 import type { Dependencies } from "./dependencies.js";
 import { failureReporter } from "./failure-log.js";
@@ -68,16 +68,30 @@ export function createDependencies(
   log: Logger,
 ): Dependencies {
   const heard = failureReporter(log);
-  const { db, pool } = createDatabase({
+  const timeouts = {
     url: urls.databaseUrl,
+    connectTimeoutMillis: config.databaseConnectTimeoutMs,
+    idleInTransactionTimeoutMillis: config.databaseIdleInTransactionTimeoutMs,
+    onError: (error: Error) => heard("postgres", error),
+  };
+  const { db, pool } = createDatabase({
+    ...timeouts,
     poolSize: config.databasePoolSize,
-    onError: (error) => heard("postgres", error),
+    statementTimeoutMillis: config.databaseStatementTimeoutMs,
+  });
+  // Downloads hold a connection for as long as the client reads: a pool of their own, one
+  // connection per download slot, so they can never take the API's or the workers' connections.
+  const exportPool = createPool({
+    ...timeouts,
+    poolSize: config.exportConcurrency,
+    statementTimeoutMillis: config.databaseBulkStatementTimeoutMs,
   });
   const redis = producerConnection(urls.redisUrl, heard);
   return {
     config,
     db,
     pool,
+    exportPool,
     redis,
     queues: createQueues(redis, heard, config.queuePrefix),
     queuePrefix: config.queuePrefix,
@@ -92,6 +106,7 @@ export async function closeDependencies(deps: Dependencies): Promise<void> {
   await Promise.allSettled(Object.values(deps.queues).map((queue) => queue.close()));
   deps.redis.disconnect();
   await deps.db.destroy().catch(() => {});
+  await deps.exportPool.end().catch(() => {});
 }
 
 /** Migrations run at every start; Kysely's lock makes concurrent starters take turns. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { access, copyFile, rename, rm, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -14,6 +14,8 @@ import {
   IMPORT_JOB_OPTIONS,
   type ImportJobResult,
   type ImportPayload,
+  resolveImportFiles,
+  stageImportFile,
 } from "./services/import-job.js";
 import { type ImportProgress, type ImportSummary, importNumbersFile } from "./services/import-numbers.js";
 
@@ -73,19 +75,66 @@ async function followJob(
   }
 }
 
+export interface ImportRequest {
+  /** The CSV file as the user named it. */
+  file: string;
+  /** Where the rejects file ends up (`FILE.csv.rejects.csv` by default). */
+  rejectsFile: string;
+}
+
 /**
- * Queues the import for a worker; when no worker takes it within a few seconds (or Redis is
- * away, or the worker cannot read this path), runs it in this process. A claim in Redis makes
- * sure exactly one of them runs it.
+ * Copies the file into the imports folder (NUMBERS_DATA_DIR/imports, the only place an import job
+ * reads), runs it as a job, and puts the rejects file where the user asked; the copies in the
+ * folder are removed afterwards. The summary names the user's files.
  */
 export async function runImport(
   deps: Dependencies,
-  payload: ImportPayload,
+  request: ImportRequest,
   show: (progress: ImportProgress) => void,
   pickupMs = PICKUP_MS,
 ): Promise<ImportSummary> {
   const importId = randomUUID();
-  const here = () => importNumbersFile(deps, { ...payload, onProgress: show });
+  const payload = await stageImportFile(
+    deps.config,
+    importId,
+    request.file,
+    `import:${basename(request.file)}`,
+  );
+  const staged = (await resolveImportFiles(deps.config, payload))!;
+  try {
+    const summary = await runStagedImport(deps, importId, payload, show, pickupMs);
+    const rejectsFile = summary.rejectsFile ? await moveFile(staged.rejectsFile, request.rejectsFile) : null;
+    return { ...summary, file: request.file, rejectsFile };
+  } finally {
+    await rm(staged.file, { force: true });
+    await rm(staged.rejectsFile, { force: true });
+  }
+}
+
+async function moveFile(from: string, to: string): Promise<string> {
+  await rename(from, to).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EXDEV") throw error;
+    await copyFile(from, to); // another file system: copy, and the caller removes the original
+  });
+  return to;
+}
+
+/**
+ * Queues the import for a worker; when no worker takes it within a few seconds (or Redis is
+ * away, or the worker cannot read the imports folder), runs it in this process. A claim in Redis
+ * makes sure exactly one of them runs it.
+ */
+async function runStagedImport(
+  deps: Dependencies,
+  importId: string,
+  payload: ImportPayload,
+  show: (progress: ImportProgress) => void,
+  pickupMs: number,
+): Promise<ImportSummary> {
+  const here = async () => {
+    const files = (await resolveImportFiles(deps.config, payload))!;
+    return importNumbersFile(deps, { ...files, actor: payload.actor, onProgress: show });
+  };
   if (!(await redisReady(deps))) return here();
   const job = await deps.queues.imports.add("import", payload, { ...IMPORT_JOB_OPTIONS, jobId: importId });
 
@@ -126,6 +175,11 @@ function printSummary(summary: ImportSummary) {
   for (const [code, count] of refused) line(`  ${code}`, count);
   line("rejects", summary.rejectsFile ?? "none");
   if (summary.ignoredColumns.length > 0) line("columns ignored", summary.ignoredColumns.join(", "));
+  if (summary.stoppedAtRow !== null)
+    line(
+      "stopped at row",
+      `${summary.stoppedAtRow} (too long: see the rejects file; later rows were not read)`,
+    );
 }
 
 /** `numbers import FILE.csv [--rejects PATH] [--json]` */
@@ -140,15 +194,14 @@ export async function importCommand(deps: Dependencies, args: string[]): Promise
   await access(file, constants.R_OK).catch(() => {
     throw new Error(`cannot read ${file}`);
   });
-  const payload: ImportPayload = {
+  const request: ImportRequest = {
     file,
-    actor: `import:${basename(file)}`,
     rejectsFile: values.rejects ? resolve(values.rejects) : `${file}.rejects.csv`,
   };
   const bar = progressBar((await stat(file)).size);
   let summary: ImportSummary;
   try {
-    summary = await runImport(deps, payload, (progress) => bar.update(progress));
+    summary = await runImport(deps, request, (progress) => bar.update(progress));
   } finally {
     bar.stop();
   }

@@ -34,7 +34,43 @@ const environmentSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Connections per process; two worker processes at 20 stay well inside max_connections. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /**
+   * Longest a statement may run (Postgres's statement_timeout); the client also gives up on a
+   * server that has not answered 5 s after that (a stalled Postgres), so nothing waits forever.
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /**
+   * A transaction left idle this long is ended by Postgres, releasing its locks. At least 90 s:
+   * a notice e-mail is sent (up to 60 s) inside the transaction that marks it sent.
+   */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(90_000)
+    .max(3_600_000)
+    .default(120_000),
+  /** Opening a connection, or waiting for a free one in the pool, fails after this long (then 503). */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** Statements of bulk work on connections of their own: a CSV download's COPY, an import's merges. */
+  DATABASE_BULK_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(24 * 3_600_000)
+    .default(900_000),
+  /** CSV and PDF downloads running at once in one API process (CSV ones on a pool of this size). */
+  EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(64),
+  /** Failed tries (errors, not refusals) after which a transition is rejected with internal_error. */
+  TRANSITION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** Active webhooks one organisation (or the platform) may have. */
+  WEBHOOKS_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10_000).default(25),
+  /** Deliveries one worker process makes at once to one receiving server (scheme, host, port). */
+  WEBHOOK_ENDPOINT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Consecutive failures of a receiving server that pause its deliveries (the circuit opens). */
+  WEBHOOK_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** The first pause; it doubles each time the server fails again after one, up to an hour. */
+  WEBHOOK_BREAKER_PAUSE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** A pending transition whose job has not been seen for this long is enqueued again. */
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(1).default(10),
   /** BullMQ key prefix; lets several deployments (or test files) share one Redis. */
@@ -83,8 +119,18 @@ export function parseConfig(
     webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
     metricsPort: env.METRICS_PORT,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseIdleInTransactionTimeoutMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    databaseConnectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseBulkStatementTimeoutMs: env.DATABASE_BULK_STATEMENT_TIMEOUT_MS,
+    exportConcurrency: env.EXPORT_CONCURRENCY,
     workerConcurrency: env.WORKER_CONCURRENCY,
     reconcileAfterSeconds: env.RECONCILE_AFTER_SECONDS,
+    transitionMaxAttempts: env.TRANSITION_MAX_ATTEMPTS,
+    webhooksPerOrganization: env.WEBHOOKS_PER_ORGANIZATION,
+    webhookEndpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+    webhookBreakerFailures: env.WEBHOOK_BREAKER_FAILURES,
+    webhookBreakerPauseMs: env.WEBHOOK_BREAKER_PAUSE_MS,
     queuePrefix: env.QUEUE_PREFIX,
     logLevel: env.LOG_LEVEL,
     production: env.NODE_ENV === "production",

@@ -13,6 +13,8 @@ export interface Dependencies {
   config: Config;
   db: Db;
   pool: pg.Pool;
+  /** Connections for CSV downloads only (EXPORT_CONCURRENCY of them, bulk statement timeout). */
+  exportPool: pg.Pool;
   redis: Redis;
   queues: Queues;
   /** BullMQ key prefix; tests give each file its own. */

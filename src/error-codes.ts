@@ -15,7 +15,10 @@ export const RULE_CODES = [
   "too_many_numbers",
   "url_not_allowed",
   "idempotency_key_reused",
+  /** An organisation's kind cannot change while keys, customers, numbers or sites depend on it. */
+  "organization_in_use",
   "below_legal_minimum",
+  "too_many_webhooks",
 ] as const;
 
 /**
@@ -29,6 +32,10 @@ export const ITEM_CODES = [
   "duplicate_in_file",
   "malformed_row",
   "refused_by_database",
+  /** An import row with a control character in a cell. */
+  "control_character",
+  /** An import record longer than the limit (a quote never closed): reading stops there. */
+  "record_too_long",
 ] as const;
 
 export const ERROR_CODES = [
@@ -40,6 +47,8 @@ export const ERROR_CODES = [
   "invalid_state",
   "unavailable",
   "internal_error",
+  /** A per-process limit is full (e.g. downloads running at once); retry shortly. */
+  "too_many_requests",
   ...RULE_CODES,
   ...ITEM_CODES,
 ] as const;
@@ -57,6 +66,7 @@ export const HTTP_STATUS = {
   invalid_state: 409,
   unavailable: 503,
   internal_error: 500,
+  too_many_requests: 429,
   remark_required: 422,
   owner_required: 422,
   owner_mismatch: 422,
@@ -73,6 +83,7 @@ export const HTTP_STATUS = {
   too_many_numbers: 422,
   url_not_allowed: 422,
   idempotency_key_reused: 422,
+  organization_in_use: 422,
   // Item codes travel in the details of a 422; alone they would be one too.
   malformed_number: 422,
   duplicate_in_request: 422,
@@ -80,7 +91,10 @@ export const HTTP_STATUS = {
   duplicate_in_file: 422,
   malformed_row: 422,
   refused_by_database: 422,
+  control_character: 422,
+  record_too_long: 422,
   below_legal_minimum: 422,
+  too_many_webhooks: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 /** The status of a request whose items were refused (all or nothing), whatever its code. */

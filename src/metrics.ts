@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { type BacklogRow, findBacklog } from "./db/backlog.js";
+import { countPausedEndpoints } from "./db/webhook-endpoints.js";
 import type { Dependencies } from "./dependencies.js";
 import { type FailureReporter, failureReporter } from "./failure-log.js";
 import { withTimeout } from "./queues.js";
@@ -24,6 +25,13 @@ export const transitionLatency = new Histogram({
   help: "From a transition being accepted (202) to a worker finishing it, by action and outcome.",
   labelNames: ["action", "outcome"] as const,
   buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+  registers: [registry],
+});
+
+export const transitionFailures = new Counter({
+  name: "numbers_transition_failures_total",
+  help: "Tries at applying a transition that failed with an error, by outcome: retry, or rejected (given up with internal_error).",
+  labelNames: ["outcome"] as const,
   registers: [registry],
 });
 
@@ -61,6 +69,19 @@ export const webhookDeliveryAttempts = new Counter({
   name: "numbers_webhook_delivery_attempts_total",
   help: "Webhook delivery attempts by outcome: delivered, retry (will try again) or failed (gave up).",
   labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+
+export const webhookDeliveryPostponed = new Counter({
+  name: "numbers_webhook_deliveries_postponed_total",
+  help: "Webhook deliveries put off without an attempt, by reason: endpoint_paused (its server's circuit is open) or endpoint_busy (WEBHOOK_ENDPOINT_CONCURRENCY reached).",
+  labelNames: ["reason"] as const,
+  registers: [registry],
+});
+
+export const webhookCircuitOpened = new Counter({
+  name: "numbers_webhook_circuit_opened_total",
+  help: "Times a receiving server's deliveries were paused after WEBHOOK_BREAKER_FAILURES consecutive failures.",
   registers: [registry],
 });
 
@@ -104,11 +125,13 @@ export function watchDependencies(deps: Pick<Dependencies, "db" | "queues" | "cl
 }
 
 const SCRAPE_TIMEOUT_MS = 2_000;
-const JOB_STATES = ["waiting", "active", "failed", "delayed"] as const;
+// Webhook deliveries are queued with a priority (fair turns between organisations): BullMQ keeps
+// such jobs as "prioritized" rather than "waiting".
+const JOB_STATES = ["waiting", "prioritized", "active", "failed", "delayed"] as const;
 
 new Gauge({
   name: "numbers_queue_jobs",
-  help: "Jobs per BullMQ queue and state (waiting, active, failed, delayed), read on scrape.",
+  help: "Jobs per BullMQ queue and state (waiting, prioritized, active, failed, delayed), read on scrape.",
   labelNames: ["queue", "state"] as const,
   registers: [registry],
   async collect() {
@@ -166,5 +189,25 @@ new Gauge({
     const now = source.clock.now().getTime();
     for (const row of rows)
       this.set({ kind: row.kind }, row.oldest ? Math.max(0, (now - row.oldest.getTime()) / 1000) : 0);
+  },
+});
+
+new Gauge({
+  name: "numbers_webhook_endpoints_paused",
+  help: "Receiving servers whose webhook deliveries are paused right now (circuit open), read on scrape.",
+  registers: [registry],
+  async collect() {
+    this.reset();
+    const source = watched;
+    if (!source) return;
+    const paused = await withTimeout(
+      countPausedEndpoints(source.db),
+      SCRAPE_TIMEOUT_MS,
+      "paused endpoints",
+    ).catch((error) => {
+      source.heard("metrics: paused endpoints gauge", error);
+      return null;
+    });
+    if (paused !== null) this.set(paused);
   },
 });

@@ -10,7 +10,7 @@ import type { RunningRole } from "./roles.js";
 
 interface JobKind {
   queueName: string;
-  handle: (deps: Dependencies, data: unknown, job: Job) => Promise<unknown>;
+  handle: (deps: Dependencies, data: unknown, job: Job, token?: string) => Promise<unknown>;
   concurrency: number;
   /** Per-queue BullMQ settings, e.g. a custom backoff strategy. */
   settings?: WorkerOptions["settings"];
@@ -36,9 +36,9 @@ export async function startWorkers(deps: Dependencies, redisUrl: string): Promis
     connections.push(connection);
     const worker = new Worker(
       kind.queueName,
-      async (job) => {
+      async (job, token) => {
         const log = deps.log.child({ queue: kind.queueName, jobId: job.id, attempt: job.attemptsMade + 1 });
-        return kind.handle({ ...deps, log }, job.data, job);
+        return kind.handle({ ...deps, log }, job.data, job, token);
       },
       {
         connection,

@@ -11,7 +11,8 @@ import { requirePlatformAdmin } from "../services/principal.js";
 import { createAuthenticator } from "./authenticate.js";
 import { registerConsole } from "./console.js";
 import { registerDashboard } from "./dashboard.js";
-import { errorBody, installErrorHandling } from "./error-handler.js";
+import { answerUnreadableRequest, errorBody, installErrorHandling } from "./error-handler.js";
+import { guardInput } from "./input-guard.js";
 import { registerOpenApi } from "./openapi.js";
 import { OneLinePerRequest, observeRequests } from "./request-log.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
@@ -61,11 +62,13 @@ export async function buildApp(deps: Dependencies): Promise<App> {
       const body = errorBody("validation_failed", error.message, [{ field: "url", message: error.message }]);
       (reply as FastifyReply).code(400).send(body);
     },
+    clientErrorHandler: answerUnreadableRequest,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate("draining", false);
   installErrorHandling(app as unknown as FastifyInstance);
+  guardInput(app as unknown as FastifyInstance);
 
   const authenticate = createAuthenticator(deps);
   app.addHook("onRequest", async (request) => {

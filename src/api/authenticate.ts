@@ -13,24 +13,35 @@ declare module "fastify" {
   }
 }
 
-/** Resolves `Authorization: Bearer <key>` (or a basic-auth password) to a Principal. */
-export function createAuthenticator(deps: Pick<Dependencies, "db">) {
+export interface AuthenticatorOptions {
+  /**
+   * Also read the key from HTTP basic auth (the password). Only the queue dashboard allows it: a
+   * browser replays a cached basic-auth login on every request to the host, including cross-site
+   * ones, so on the API it would let another site act with the operator's key.
+   */
+  basicAuth?: boolean;
+}
+
+/** Resolves `Authorization: Bearer <key>` (or, where allowed, a basic-auth password) to a Principal. */
+export function createAuthenticator(deps: Pick<Dependencies, "db">, options: AuthenticatorOptions = {}) {
   // One indexed lookup per request; no cache, so a deleted key stops working at once.
   async function resolveKey(key: string): Promise<Principal | null> {
     const record = await findApiKey(deps.db, hashApiKey(key));
     if (!record) return null;
-    const role = record.role;
+    const role = record.role as Role;
+    const scope = scopeOf(role, record.organizationId, record.organizationKind);
+    if (!scope) return null;
     return {
       keyId: record.id,
       role,
       organizationId: record.organizationId,
-      scope: scopeOf(role, record.organizationId, record.organizationKind),
+      scope,
       actor: `api-key:${record.id}`,
     };
   }
 
   return async function authenticate(request: FastifyRequest): Promise<void> {
-    const key = presentedKey(request.headers.authorization);
+    const key = presentedKey(request.headers.authorization, options.basicAuth ?? false);
     if (!key) throw new AppError("unauthorized", "An API key is required: send Authorization: Bearer <key>.");
     const principal = await resolveKey(key);
     if (!principal) throw new AppError("unauthorized", "The API key is unknown or has been revoked.");
@@ -38,12 +49,12 @@ export function createAuthenticator(deps: Pick<Dependencies, "db">) {
   };
 }
 
-function presentedKey(header: string | undefined): string | null {
+function presentedKey(header: string | undefined, basicAuth: boolean): string | null {
   if (!header) return null;
   const [scheme, value] = header.trim().split(/\s+/, 2);
   if (!value) return null;
   if (scheme?.toLowerCase() === "bearer") return value;
-  if (scheme?.toLowerCase() === "basic") {
+  if (basicAuth && scheme?.toLowerCase() === "basic") {
     // Browsers log in to the dashboard with any user name and the key as password.
     const decoded = Buffer.from(value, "base64").toString("utf8");
     const password = decoded.slice(decoded.indexOf(":") + 1);
@@ -52,8 +63,17 @@ function presentedKey(header: string | undefined): string | null {
   return null;
 }
 
-function scopeOf(role: Role, organizationId: string | null, kind: string | null): Scope {
-  if (role === "platform_admin" || !organizationId) return { kind: "all" };
-  if (kind === "partner") return { kind: "partner", partnerId: organizationId };
-  return { kind: "customer", organizationId };
+/**
+ * What a key sees, from its role and its organisation's kind as they are now. A key whose role no
+ * longer fits its organisation (a partner_admin without a partner) sees nothing at all rather
+ * than falling back to a wider scope; creating keys and changing kinds keep this from happening.
+ */
+export function scopeOf(role: Role, organizationId: string | null, kind: string | null): Scope | null {
+  if (role === "platform_admin") return organizationId ? null : { kind: "all" };
+  if (!organizationId) return role === "viewer" ? { kind: "all" } : null;
+  if (kind === "partner" && (role === "partner_admin" || role === "viewer"))
+    return { kind: "partner", partnerId: organizationId };
+  if (kind === "customer" && (role === "customer_admin" || role === "viewer"))
+    return { kind: "customer", organizationId };
+  return null;
 }

@@ -1,28 +1,8 @@
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { isUnavailable } from "../dependency-errors.js";
 import { AppError } from "../error-codes.js";
-
-const CONNECTION_ERROR_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now
-  "53300", // too_many_connections
-]);
-
-/** Postgres (or Redis) could not be reached: the caller should retry, not read a stack trace. */
-export function isUnavailable(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  if (code && (CONNECTION_ERROR_CODES.has(code) || code.startsWith("08"))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is closed|connect ECONNREFUSED|Stream isn't writeable|ended by the other party|timed out/i.test(
-    message ?? "",
-  );
-}
 
 interface Detail {
   field: string;
@@ -31,6 +11,23 @@ interface Detail {
 
 export function errorBody(code: string, message: string, details: unknown[] = []) {
   return { error: { code, message, details } };
+}
+
+/**
+ * A request Node's HTTP parser refused before Fastify saw it (a control character in a header, a
+ * malformed request line): answered with the contract's body on the raw socket, then closed.
+ */
+export function answerUnreadableRequest(error: Error & { code?: string }, socket: Duplex) {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const message =
+    "The request could not be read as HTTP (a control character or malformed line in its headers).";
+  const body = JSON.stringify(errorBody("validation_failed", message, [{ field: "headers", message }]));
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** One error handler: every failure answers the contract's `{error: {code, message, details}}`. */

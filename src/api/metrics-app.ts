@@ -5,6 +5,7 @@ import { requirePlatformAdmin } from "../services/principal.js";
 import type { App } from "./app.js";
 import { createAuthenticator } from "./authenticate.js";
 import { installErrorHandling } from "./error-handler.js";
+import { guardInput } from "./input-guard.js";
 import { metricsRoutes } from "./routes/metrics.js";
 
 /**
@@ -22,6 +23,7 @@ export async function buildMetricsApp(deps: Dependencies): Promise<FastifyInstan
   typed.setValidatorCompiler(validatorCompiler);
   typed.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  guardInput(app);
   const authenticate = createAuthenticator(deps);
   app.addHook("onRequest", async (request) => {
     await authenticate(request);

@@ -41,7 +41,12 @@ export async function registerOpenApi(app: FastifyInstance) {
       components: {
         securitySchemes: {
           apiKey: { type: "http", scheme: "bearer", description: "An API key" },
-          basicAuth: { type: "http", scheme: "basic", description: "Any user name; the API key as password" },
+          basicAuth: {
+            type: "http",
+            scheme: "basic",
+            description:
+              "Only for the queue dashboard (/admin/queues): any user name, the API key as password",
+          },
         },
       },
       security: [{ apiKey: [] }],

@@ -4,6 +4,7 @@ import type { Organization } from "../db/organizations.js";
 import type { SiteSummary } from "../db/site-lists.js";
 import type { Occupier, Site } from "../db/sites.js";
 import type { HistoryRow, NoticeRow, NumberRow, TransitionRow, WebhookRow } from "../db/tables.js";
+import type { EndpointCircuitRow } from "../db/webhook-endpoints.js";
 import type { WebhookDeliveryRow } from "../db/webhooks.js";
 import { allowedActions } from "../lifecycle/allowed-actions.js";
 import type { PolicyApplyReport } from "../services/apply-policies.js";
@@ -11,6 +12,7 @@ import type { CurrentKey } from "../services/organizations.js";
 import type { Principal } from "../services/principal.js";
 import type { SweepReport } from "../services/sweeps.js";
 import type { AcceptedTransition } from "../services/transitions.js";
+import type { CircuitState } from "../services/webhook-endpoints.js";
 import type { WebhookEventType } from "../services/webhooks.js";
 
 /**
@@ -182,6 +184,20 @@ export function deliveryView(row: WebhookDeliveryRow) {
     lastError: row.last_error,
     // A pending row not yet handed to the queue goes out as soon as the dispatcher runs.
     nextAttemptAt: row.status === "pending" ? iso(row.next_attempt_at ?? row.created_at) : null,
+  };
+}
+
+/** A receiving server's circuit breaker, beside a webhook's delivery log. */
+export function circuitView(circuit: {
+  endpoint: string;
+  state: CircuitState;
+  row: EndpointCircuitRow | null;
+}) {
+  return {
+    endpoint: circuit.endpoint,
+    state: circuit.state,
+    consecutiveFailures: circuit.row?.consecutive_failures ?? 0,
+    pausedUntil: circuit.state === "open" && circuit.row?.paused_until ? iso(circuit.row.paused_until) : null,
   };
 }
 

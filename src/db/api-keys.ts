@@ -8,19 +8,35 @@ export interface ApiKeyRecord {
   organizationKind: OrganizationKind | null;
 }
 
-export async function insertApiKey(
-  db: Db,
-  key: { id: string; keyHash: string; role: Role; organizationId: string | null },
-) {
+export interface NewApiKey {
+  id: string;
+  keyHash: string;
+  role: Role;
+  organizationId: string | null;
+}
+
+export async function insertApiKey(db: Db, key: NewApiKey) {
   await db
     .insertInto("api_keys")
     .values({ id: key.id, key_hash: key.keyHash, role: key.role, organization_id: key.organizationId })
-    .onConflict((conflict) =>
-      conflict
-        .column("key_hash")
-        .doUpdateSet({ role: key.role, organization_id: key.organizationId, revoked_at: null }),
-    )
     .execute();
+}
+
+/**
+ * The bootstrap key: added once, never changed afterwards. A key that exists (even revoked) is
+ * left as it is, so revoking NUMBERS_ADMIN_KEY holds across restarts. Returns the stored row.
+ */
+export async function ensureBootstrapApiKey(db: Db, key: NewApiKey) {
+  await db
+    .insertInto("api_keys")
+    .values({ id: key.id, key_hash: key.keyHash, role: key.role, organization_id: key.organizationId })
+    .onConflict((conflict) => conflict.column("key_hash").doNothing())
+    .execute();
+  return db
+    .selectFrom("api_keys")
+    .select(["id", "role", "revoked_at"])
+    .where("key_hash", "=", key.keyHash)
+    .executeTakeFirstOrThrow();
 }
 
 export async function findApiKey(db: Db, keyHash: string): Promise<ApiKeyRecord | null> {

@@ -4,8 +4,9 @@ import { sql } from "kysely";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { ItemCode } from "../error-codes.js";
-import type { Db } from "./database.js";
+import { ANSWER_GRACE_MS, type Db, limitAnswerTime, survivesLostConnection } from "./database.js";
 import { historySnapshotSql } from "./number-columns.js";
+import { audienceSql } from "./scope.js";
 import type { NewNumberRow } from "./tables.js";
 
 /**
@@ -16,6 +17,9 @@ import type { NewNumberRow } from "./tables.js";
  */
 export async function openImportSession(options: pg.ClientConfig): Promise<pg.Client> {
   const client = new pg.Client(options);
+  survivesLostConnection(client);
+  if (typeof options.statement_timeout === "number")
+    limitAnswerTime(client, options.statement_timeout + ANSWER_GRACE_MS);
   await client.connect();
   // Room for the session tables in memory (a million numbers in import_seen); freed on close.
   await client.query("SET temp_buffers = '128MB'");
@@ -119,10 +123,11 @@ export async function mergeBatch(
       ORDER BY b.number -- in primary-key order: index pages fill up rather than split at random
       ON CONFLICT (number) DO NOTHING
       RETURNING number, state, owner_id, subscription_id, end_user_id, reservation_kind,
-        reservation_expires_at, lock_expires_at, cooldown_until, deleted_reason, lock_remark),
+        reservation_expires_at, lock_expires_at, cooldown_until, deleted_reason, lock_remark, partner_id),
     history AS (
-      INSERT INTO number_history (number, at, action, actor, remark, before, after)
-      SELECT added.number, ${now}, 'add', ${actor}, added.lock_remark, NULL, ${historySnapshotSql("added")}
+      INSERT INTO number_history (number, at, action, actor, remark, before, after, visible_to)
+      SELECT added.number, ${now}, 'add', ${actor}, added.lock_remark, NULL, ${historySnapshotSql("added")},
+        ${audienceSql(sql`ARRAY[added.owner_id]`, sql`ARRAY[added.partner_id]`)}
       FROM added)
     SELECT NULL::integer AS row_no, NULL AS number, 'added' AS code, count(*)::integer AS first_row FROM added
     UNION ALL

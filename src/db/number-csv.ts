@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import pg from "pg";
+import { FORMULA_START_SQL } from "../spreadsheet-cells.js";
 import type { Db } from "./database.js";
 import { isoText as iso } from "./number-columns.js";
 import { numberNameColumns } from "./number-names.js";
@@ -13,6 +14,20 @@ const whenTimerPolicy = (column: string) =>
   `CASE WHEN numbers.timer_started_at IS NOT NULL AND (numbers.timer_policy_country IS NOT NULL OR numbers.timer_policy_class IS NOT NULL) THEN ${column} END`;
 const whenPending = (column: string) =>
   `CASE WHEN numbers.pending_transition_id IS NOT NULL THEN ${column} END`;
+/**
+ * Text a person or an upstream system wrote, which a spreadsheet could run as a formula: written
+ * with a leading ' (see spreadsheet-cells.ts). Only these columns: the others are numbers, ids,
+ * times and names from fixed lists, which never begin that way, and each check costs a regular
+ * expression per row.
+ */
+const text = (expression: string) =>
+  `CASE WHEN ${expression} ~ '${FORMULA_START_SQL}' THEN '''' || ${expression} ELSE ${expression} END`;
+
+/** Organisation and site names are text people wrote too: the same guard as `text`. */
+const guardedName = (name: RawBuilder<string | null>) =>
+  sql<
+    string | null
+  >`CASE WHEN ${name} ~ ${sql.raw(`'${FORMULA_START_SQL}'`)} THEN '''' || ${name} ELSE ${name} END`;
 
 /**
  * The CSV columns: the number JSON's field names (nested objects flattened with a dot), each
@@ -21,7 +36,8 @@ const whenPending = (column: string) =>
  * Capabilities are joined with "|", which the import reads back. `settings` and `pinIsDefault`
  * (call configuration, not inventory) are left out, and so is `allowedActions`: an answer for one
  * key at one moment, not a fact about the number. The names (null here) are the scope's
- * `numberNameColumns`, the same expressions the JSON list runs.
+ * `numberNameColumns`, the same expressions the JSON list runs. Free text is guarded against
+ * spreadsheet formulas (`text`).
  */
 export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string | null])[] = [
   ["number", "numbers.number"],
@@ -32,30 +48,30 @@ export const NUMBER_CSV_COLUMNS: readonly (readonly [string, string | null])[] =
   ["pending.since", iso(whenPending("numbers.pending_since"))],
   ["ownerId", "numbers.owner_id::text"],
   ["ownerName", null],
-  ["subscriptionId", "numbers.subscription_id"],
-  ["endUserId", "numbers.end_user_id"],
+  ["subscriptionId", text("numbers.subscription_id")],
+  ["endUserId", text("numbers.end_user_id")],
   ["reservation.kind", "numbers.reservation_kind"],
   ["reservation.reservedAt", iso(whenReserved("numbers.reserved_at"))],
   ["reservation.expiresAt", iso(whenReserved("numbers.reservation_expires_at"))],
   ["lock.lockedAt", iso(whenLocked("numbers.locked_at"))],
   ["lock.expiresAt", iso(whenLocked("numbers.lock_expires_at"))],
-  ["lock.remark", whenLocked("numbers.lock_remark")],
+  ["lock.remark", text(whenLocked("numbers.lock_remark"))],
   ["cooldownUntil", iso("numbers.cooldown_until")],
   ["deletedReason", "numbers.deleted_reason"],
-  ["vendor", "numbers.vendor"],
+  ["vendor", text("numbers.vendor")],
   ["country", "numbers.country"],
-  ["sku", "numbers.sku"],
+  ["sku", text("numbers.sku")],
   ["capabilities", "array_to_string(numbers.capabilities, '|')"],
-  ["routing", "numbers.routing"],
+  ["routing", text("numbers.routing")],
   ["golden", "numbers.golden::text"],
   ["portedIn", "numbers.ported_in::text"],
-  ["visibleToDomain", "numbers.visible_to_domain"],
+  ["visibleToDomain", text("numbers.visible_to_domain")],
   ["partnerId", "numbers.partner_id::text"],
   ["partnerName", null],
   ["siteId", "numbers.site_id::text"],
   ["siteName", null],
-  ["rangeName", "numbers.range_name"],
-  ["extension", "numbers.extension"],
+  ["rangeName", text("numbers.range_name")],
+  ["extension", text("numbers.extension")],
   ["mainNumber", "numbers.main_number::text"],
   ["createdAt", iso("numbers.created_at")],
   ["updatedAt", iso("numbers.updated_at")],
@@ -91,7 +107,7 @@ export function numbersCsvCopyStatement(
   const compiled = selectMatching(db, scope, filters, sort)
     .select(
       NUMBER_CSV_COLUMNS.map(([name, expression]) =>
-        (expression === null ? names[name]! : sql.raw(expression)).as(name),
+        (expression === null ? guardedName(names[name]!) : sql.raw(expression)).as(name),
       ),
     )
     .compile();

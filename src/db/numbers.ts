@@ -17,7 +17,11 @@ export async function lockNumber(trx: Trx, number: string, scope: Scope): Promis
 
 export async function existingNumbers(db: Db, numbers: string[]): Promise<Set<string>> {
   if (numbers.length === 0) return new Set();
-  const rows = await db.selectFrom("numbers").select("number").where("number", "in", numbers).execute();
+  const rows = await db
+    .selectFrom("numbers")
+    .select("number")
+    .where("number", "=", sql<string>`ANY(${numbers}::text[])`)
+    .execute();
   return new Set(rows.map((row) => row.number));
 }
 

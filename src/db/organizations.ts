@@ -51,8 +51,17 @@ export async function insertOrganization(db: Db, id: string, fields: Organizatio
   return toOrganization(row);
 }
 
-export async function findOrganization(db: Db, id: string): Promise<Organization | null> {
-  const row = await db.selectFrom("organizations").selectAll().where("id", "=", id).executeTakeFirst();
+export async function findOrganization(
+  db: Db,
+  id: string,
+  lock?: "update" | "share",
+): Promise<Organization | null> {
+  let query = db.selectFrom("organizations").selectAll().where("id", "=", id);
+  // Inside a transaction: "update" while its kind may change, "share" while something comes to
+  // depend on its kind (a key, a customer), so the two cannot cross.
+  if (lock === "update") query = query.forUpdate();
+  if (lock === "share") query = query.forShare();
+  const row = await query.executeTakeFirst();
   return row ? toOrganization(row) : null;
 }
 
@@ -66,6 +75,27 @@ export async function findOrganizations(db: Db, ids: readonly string[]): Promise
     .where("id", "=", sql<string>`ANY(${unique}::uuid[])`)
     .execute();
   return new Map(rows.map((row) => [row.id, toOrganization(row)]));
+}
+
+/** What depends on an organisation's kind: its keys' scope, its customers, numbers and sites. */
+export interface OrganizationDependents {
+  apiKeys: number;
+  customers: number;
+  inventoryNumbers: boolean;
+  heldNumbers: boolean;
+  sites: boolean;
+}
+
+export async function findOrganizationDependents(db: Db, id: string): Promise<OrganizationDependents> {
+  const { rows } = await sql<OrganizationDependents>`
+    SELECT
+      (SELECT count(*) FROM api_keys WHERE organization_id = ${id} AND revoked_at IS NULL) AS "apiKeys",
+      (SELECT count(*) FROM organizations WHERE partner_id = ${id}) AS customers,
+      EXISTS (SELECT 1 FROM numbers WHERE partner_id = ${id}) AS "inventoryNumbers",
+      EXISTS (SELECT 1 FROM numbers WHERE owner_id = ${id}) AS "heldNumbers",
+      (EXISTS (SELECT 1 FROM sites WHERE operator_id = ${id})
+        OR EXISTS (SELECT 1 FROM site_occupiers WHERE organization_id = ${id})) AS sites`.execute(db);
+  return rows[0]!;
 }
 
 export async function updateOrganization(

@@ -3,6 +3,7 @@ import type { ReservationKind, State } from "../lifecycle/states.js";
 import type { TimerField } from "../lifecycle/timers.js";
 import type { Db } from "./database.js";
 import { historySnapshotSql } from "./number-columns.js";
+import { audienceSql } from "./scope.js";
 
 /** A number whose running timer was computed from a period, with what its policies look at. */
 export interface TimerRow {
@@ -92,7 +93,7 @@ export async function writeTimerUpdates(db: Db, updates: TimerUpdate[], at: Date
         ${column("remark")}::text[])
         AS t(number, version, field, expires_at, policy_country, policy_class, remark)
     ), due AS (
-      SELECT input.*, ${historySnapshotSql("n")} AS before
+      SELECT input.*, ${historySnapshotSql("n")} AS before, n.owner_id, n.partner_id
       FROM input JOIN numbers AS n ON n.number = input.number
       WHERE n.version = input.version AND n.pending_transition_id IS NULL
       ORDER BY n.number
@@ -106,10 +107,12 @@ export async function writeTimerUpdates(db: Db, updates: TimerUpdate[], at: Date
         updated_at = ${at}, version = n.version + 1
       FROM due
       WHERE n.number = due.number
-      RETURNING n.number, due.remark, due.before, ${historySnapshotSql("n")} AS after
+      RETURNING n.number, due.remark, due.before, ${historySnapshotSql("n")} AS after, due.owner_id, due.partner_id
     ), history AS (
-      INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after)
-      SELECT number, ${at}::timestamptz, 'policy_applied', 'system', remark, NULL, before, after FROM changed
+      INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after, visible_to)
+      SELECT number, ${at}::timestamptz, 'policy_applied', 'system', remark, NULL, before, after,
+        ${audienceSql(sql`ARRAY[changed.owner_id]`, sql`ARRAY[changed.partner_id]`)}
+      FROM changed
     )
     SELECT number FROM changed`.execute(db);
   return new Set(rows.map((row) => row.number));

@@ -42,7 +42,11 @@ const toSite = (row: { id: string; name: string; operator_id: string; created_at
 /** Sites that exist among `ids`, with their operators (for checking numbers provisioned at them). */
 export async function findSites(db: Db, ids: string[]): Promise<Map<string, Site>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom("sites").selectAll().where("id", "in", ids).execute();
+  const rows = await db
+    .selectFrom("sites")
+    .selectAll()
+    .where("id", "=", sql<string>`ANY(${ids}::uuid[])`)
+    .execute();
   return new Map(rows.map((row) => [row.id, toSite(row)]));
 }
 

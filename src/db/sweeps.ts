@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { type RawBuilder, sql } from "kysely";
 import type pg from "pg";
 import { EXPIRIES, type Expiry } from "../lifecycle/expiries.js";
@@ -6,6 +7,7 @@ import type { State } from "../lifecycle/states.js";
 import type { Db } from "./database.js";
 import { changeSetSql, columnOf, historySnapshotSql } from "./number-columns.js";
 import { cooldownPolicyPick } from "./policies.js";
+import { audienceSql } from "./scope.js";
 
 /**
  * Expiry sweeps: one statement per batch changes the due numbers, writes their history and (for
@@ -16,6 +18,12 @@ import { cooldownPolicyPick } from "./policies.js";
  * are left for the next run. What each expiry does is the pure `EXPIRIES` rule, written as SQL by
  * `changeSetSql`.
  */
+
+/** Who could see a swept number: its owner before and after, its inventory partner (unchanged). */
+const changedAudience = audienceSql(
+  sql`ARRAY[changed.owner_before, changed.owner_after]`,
+  sql`ARRAY[changed.partner_id]`,
+);
 
 export interface ExpiryBatch {
   at: Date;
@@ -94,7 +102,7 @@ function expiryCtes(expiry: Expiry, batch: ExpiryBatch, defaults?: CooldownDefau
   return sql`
     WITH due AS (
       SELECT ctid AS row_id, ${due} AS expires_at, ${historySnapshotSql("numbers")} AS before,
-        in_service_since_available, country, sku, ported_in, golden
+        owner_id AS owner_before, in_service_since_available, country, sku, ported_in, golden
       FROM numbers
       WHERE state = ${state} AND ${due} <= ${batch.at} AND pending_transition_id IS NULL
       LIMIT ${batch.limit}
@@ -104,10 +112,12 @@ function expiryCtes(expiry: Expiry, batch: ExpiryBatch, defaults?: CooldownDefau
       SET ${set}, updated_at = ${batch.at}, version = n.version + 1
       FROM ${withPeriod ? sql`period_of AS due` : sql`due`}
       WHERE n.ctid = due.row_id AND n.state = ${state} AND n.pending_transition_id IS NULL
-      RETURNING n.number, n.state, n.partner_id, due.expires_at, due.before, ${historySnapshotSql("n")} AS after
+      RETURNING n.number, n.state, n.partner_id, due.expires_at, due.before, ${historySnapshotSql("n")} AS after,
+        due.owner_before, n.owner_id AS owner_after
     ), history AS (
-      INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after)
-      SELECT number, ${batch.at}::timestamptz, ${sql.lit(expiry.action)}, 'system', NULL, NULL, before, after
+      INSERT INTO number_history (number, at, action, actor, remark, transition_id, before, after, visible_to)
+      SELECT number, ${batch.at}::timestamptz, ${sql.lit(expiry.action)}, 'system', NULL, NULL, before, after,
+        ${changedAudience}
       FROM changed
     )`;
 }
@@ -151,10 +161,10 @@ export interface ExpiredLock extends ExpiredNumber {
  */
 export async function expireLocks(db: Db, batch: LockExpiryBatch): Promise<ExpiredLock[]> {
   const { rows } = await sql<ExpiredLock>`${expiryCtes(EXPIRIES.lock, batch)}, notified AS (
-      INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at)
+      INSERT INTO notices (id, number, kind, expires_at, audience, recipient, batch_id, created_at, visible_to)
       SELECT gen_random_uuid(), changed.number, 'lock_expired', changed.expires_at,
         support.audience, support.recipient, ${batchIdSql(batch.runId, sql`support.recipient`)},
-        ${batch.recordedAt}::timestamptz
+        ${batch.recordedAt}::timestamptz, ${changedAudience}
       FROM changed
       CROSS JOIN LATERAL (${supportDesks(sql`changed.partner_id`, batch.platformSupportEmail)}) AS support
       ON CONFLICT DO NOTHING
@@ -189,10 +199,15 @@ export function batchIdSql(runId: string, recipient: RawBuilder<unknown>) {
 // Any constant pair works; it only has to differ from other advisory locks taken in this database.
 const SWEEP_LOCK = [0x6e756d62, 0x73776570] as const;
 
+/** How often a by-hand sweep asks again for the lock while another sweep runs. */
+const LOCK_RETRY_MS = 250;
+
 /**
  * Runs `task` while this process holds the sweep lock (a session advisory lock on a connection
  * of its own, freed by Postgres if the process dies). `wait: false` gives up at once and returns
- * null when another sweep is running — what a scheduler tick wants; by-hand runs wait their turn.
+ * null when another sweep is running — what a scheduler tick wants; by-hand runs wait their turn,
+ * asking again every quarter second rather than blocking in one statement, which
+ * statement_timeout would cut short while a long sweep runs.
  */
 export async function withSweepLock<T>(
   pool: pg.Pool,
@@ -202,16 +217,15 @@ export async function withSweepLock<T>(
   const client = await pool.connect();
   let locked = false;
   try {
-    if (options.wait) {
-      await client.query("SELECT pg_advisory_lock($1, $2)", [...SWEEP_LOCK]);
-      locked = true;
-    } else {
+    for (;;) {
       const { rows } = await client.query<{ locked: boolean }>(
         "SELECT pg_try_advisory_lock($1, $2) AS locked",
         [...SWEEP_LOCK],
       );
       locked = rows[0]?.locked === true;
-      if (!locked) return null;
+      if (locked) break;
+      if (!options.wait) return null;
+      await sleep(LOCK_RETRY_MS);
     }
     return await task();
   } finally {

@@ -115,6 +115,9 @@ export interface TransitionsTable {
   requested_at: Timestamp;
   enqueued_at: Timestamp;
   finished_at: Timestamp | null;
+  /** Organisations that may read the row (src/db/scope.ts, audienceSql). */
+  visible_to: string[];
+  failed_attempts: Generated<number>;
 }
 
 export interface NumberHistoryTable {
@@ -127,6 +130,7 @@ export interface NumberHistoryTable {
   transition_id: string | null;
   before: Json | null;
   after: Json;
+  visible_to: string[];
 }
 
 export interface IdempotencyKeysTable {
@@ -184,6 +188,7 @@ export interface NoticesTable {
   last_error: string | null;
   sent_at: Timestamp | null;
   created_at: Timestamp;
+  visible_to: string[];
 }
 
 export interface WebhooksTable {
@@ -215,6 +220,23 @@ export interface WebhookDeliveriesTable {
   next_attempt_at: Timestamp | null;
   created_at: Timestamp;
   finished_at: Timestamp | null;
+  recorded_at: Generated<Date>;
+}
+
+export interface WebhookEndpointsTable {
+  /** scheme://host:port of webhook URLs: the receiving server. */
+  endpoint: string;
+  consecutive_failures: number;
+  times_opened: number;
+  opened_at: Timestamp | null;
+  paused_until: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: Buffer;
+  created_at: CreatedAt;
 }
 
 export interface Database {
@@ -227,6 +249,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_endpoints: WebhookEndpointsTable;
   sites: SitesTable;
   site_occupiers: SiteOccupiersTable;
   site_entitlements: SiteEntitlementsTable;
@@ -235,6 +258,7 @@ export interface Database {
   notices: NoticesTable;
   number_policies: NumberPoliciesTable;
   number_policy_set: NumberPolicySetTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export type NumberRow = Selectable<NumbersTable>;

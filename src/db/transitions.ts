@@ -3,6 +3,7 @@ import type { TransitionRequest } from "../lifecycle/number-state.js";
 import type { TransitionOutcome } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
 import { type HistoryEntry, historyValues } from "./history.js";
+import { audienceOf, audienceSql, type NumberFacts, type Scope, visibleIn } from "./scope.js";
 import type { NumberRow, TransitionRow } from "./tables.js";
 
 export interface NewTransition {
@@ -41,38 +42,30 @@ function toTransition(row: TransitionRow): Transition {
 
 /**
  * Records new transitions and marks their numbers pending, in one statement: a number is never
- * pending without its transition row, nor the other way round.
+ * pending without its transition row, nor the other way round. Each row records who could see
+ * the number when it was asked for (the number is unchanged until the transition finishes).
+ * One array per column, so any number of transitions takes the same few parameters.
  */
 export async function insertPendingTransitions(trx: Trx, transitions: NewTransition[]) {
   if (transitions.length === 0) return;
-  await trx
-    .with("inserted", (db) =>
-      db
-        .insertInto("transitions")
-        .values(
-          transitions.map((t) => ({
-            id: t.id,
-            number: t.number,
-            action: t.request.action,
-            status: "pending",
-            request: JSON.stringify(requestJson(t.request)),
-            actor: t.actor,
-            requested_at: t.requestedAt,
-            // Wall-clock time of the database, not the business clock: staleness is operational.
-            enqueued_at: sql<Date>`now()`,
-          })),
-        )
-        .returning(["id", "number", "action", "requested_at"]),
+  const column = <T>(value: (t: NewTransition) => T) => transitions.map(value);
+  await sql`
+    WITH input AS (
+      SELECT * FROM unnest(${column((t) => t.id)}::uuid[], ${column((t) => t.number)}::text[],
+        ${column((t) => t.request.action)}::text[], ${column((t) => JSON.stringify(requestJson(t.request)))}::jsonb[],
+        ${column((t) => t.actor)}::text[], ${column((t) => t.requestedAt)}::timestamptz[])
+        AS t(id, number, action, request, actor, requested_at)
+    ), inserted AS (
+      INSERT INTO transitions (id, number, action, status, request, actor, requested_at, enqueued_at, visible_to)
+      -- enqueued_at: wall-clock time of the database, not the business clock: staleness is operational.
+      SELECT input.id, input.number, input.action, 'pending', input.request, input.actor, input.requested_at,
+        now(), ${audienceSql(sql`ARRAY[numbers.owner_id]`, sql`ARRAY[numbers.partner_id]`)}
+      FROM input JOIN numbers ON numbers.number = input.number
+      RETURNING id, number, action, requested_at
     )
-    .updateTable("numbers")
-    .from("inserted")
-    .set((eb) => ({
-      pending_transition_id: eb.ref("inserted.id"),
-      pending_action: eb.ref("inserted.action"),
-      pending_since: eb.ref("inserted.requested_at"),
-    }))
-    .whereRef("numbers.number", "=", "inserted.number")
-    .execute();
+    UPDATE numbers SET pending_transition_id = inserted.id, pending_action = inserted.action,
+      pending_since = inserted.requested_at
+    FROM inserted WHERE numbers.number = inserted.number`.execute(trx);
 }
 
 export async function findTransition(db: Db, id: string): Promise<Transition | null> {
@@ -90,6 +83,25 @@ export async function inNumberOrder(db: Db, ids: string[]): Promise<string[]> {
     .orderBy("number")
     .execute();
   return rows.map((row) => row.id);
+}
+
+/**
+ * A transition as `scope` may read it: recorded while its number was in that scope, or asked for
+ * by `actor` (a key always sees what it asked for); null otherwise.
+ */
+export async function findVisibleTransition(
+  db: Db,
+  id: string,
+  scope: Scope,
+  actor: string,
+): Promise<Transition | null> {
+  const row = await db
+    .selectFrom("transitions")
+    .selectAll()
+    .where("id", "=", id)
+    .where((eb) => eb.or([visibleIn(scope, "transitions.visible_to"), eb("actor", "=", actor)]))
+    .executeTakeFirst();
+  return row ? toTransition(row) : null;
 }
 
 /**
@@ -117,6 +129,8 @@ export async function lockPendingWithNumber(
       "t.requested_at as t_requested_at",
       "t.enqueued_at as t_enqueued_at",
       "t.finished_at as t_finished_at",
+      "t.visible_to as t_visible_to",
+      "t.failed_attempts as t_failed_attempts",
     ])
     .where("t.id", "=", id)
     .where("t.status", "=", "pending")
@@ -136,6 +150,8 @@ export async function lockPendingWithNumber(
     t_requested_at,
     t_enqueued_at,
     t_finished_at,
+    t_visible_to,
+    t_failed_attempts,
     ...number
   } = row;
   return {
@@ -154,11 +170,16 @@ export async function lockPendingWithNumber(
       requested_at: t_requested_at,
       enqueued_at: t_enqueued_at,
       finished_at: t_finished_at,
+      visible_to: t_visible_to,
+      failed_attempts: t_failed_attempts,
     }),
   };
 }
 
-/** Finishes a transition and, when it changed the number, writes its history entry in the same statement. */
+/**
+ * Finishes a transition and, when it changed the number, writes its history entry in the same
+ * statement. `facts` are the number before and after: whoever could see it then may read both.
+ */
 export async function finishTransition(
   trx: Trx,
   id: string,
@@ -170,6 +191,7 @@ export async function finishTransition(
     errorMessage?: string;
     finishedAt: Date;
   },
+  facts: NumberFacts,
   history: HistoryEntry | null = null,
 ): Promise<TransitionRow> {
   const finish = {
@@ -179,6 +201,10 @@ export async function finishTransition(
     error_code: outcome.errorCode ?? null,
     error_message: outcome.errorMessage ?? null,
     finished_at: outcome.finishedAt,
+    // Those who could see the number when it was asked for, and those who can see it after.
+    visible_to: sql<
+      string[]
+    >`ARRAY(SELECT unnest(transitions.visible_to) UNION SELECT unnest(${audienceOf(facts)}))`,
   };
   if (!history)
     return trx
@@ -194,6 +220,21 @@ export async function finishTransition(
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Counts one failed try at applying a still-pending transition, in its own statement (the try's
+ * transaction rolled back). Returns the count, or null when the transition is no longer pending.
+ */
+export async function countFailedAttempt(db: Db, id: string): Promise<number | null> {
+  const row = await db
+    .updateTable("transitions")
+    .set((eb) => ({ failed_attempts: eb("failed_attempts", "+", 1) }))
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .returning("failed_attempts")
+    .executeTakeFirst();
+  return row?.failed_attempts ?? null;
 }
 
 /**

@@ -1,6 +1,9 @@
 import { sql } from "kysely";
 import type { DeliveryStatus } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
+import { audienceSql, type NumberFacts } from "./scope.js";
+
+export type { NumberFacts };
 
 export interface DeliveryKey {
   eventId: string;
@@ -32,6 +35,23 @@ export async function insertWebhook(
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * Active webhooks of an organisation (null: the platform's), counted under a transaction-scoped
+ * lock on that owner, so two creations at once cannot both slip under a cap.
+ */
+export async function countActiveWebhooksLocked(trx: Trx, organizationId: string | null) {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`webhooks:${organizationId ?? "platform"}`}, 0))`.execute(
+    trx,
+  );
+  const row = await trx
+    .selectFrom("webhooks")
+    .select((eb) => eb.fn.countAll<number>().as("count"))
+    .where("deleted_at", "is", null)
+    .where("organization_id", "is not distinct from", organizationId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /** Active webhooks; `organizationId` undefined = every organisation's, null = the platform's. */
 export async function listWebhooks(db: Db, organizationId: string | null | undefined) {
   let query = db.selectFrom("webhooks").selectAll().where("deleted_at", "is", null);
@@ -53,15 +73,6 @@ export async function findWebhook(db: Db, id: string) {
 
 export async function markWebhookDeleted(db: Db, id: string, at: Date) {
   await db.updateTable("webhooks").set({ deleted_at: at }).where("id", "=", id).execute();
-}
-
-/** Who may see a number, in the terms of src/db/scope.ts. */
-export interface NumberFacts {
-  number: string;
-  /** The number's owner before and after the change (nulls ignored). */
-  ownerIds: (string | null)[];
-  /** The inventory partner before and after. */
-  partnerIds: (string | null)[];
 }
 
 export interface NewEvent {
@@ -98,23 +109,19 @@ export async function insertEventsWithDeliveries(
         AS x(id uuid, number text, data jsonb, owners uuid[], partners uuid[])
     ),
     audience AS (
-      SELECT input.id AS event_id, seen.org FROM input CROSS JOIN LATERAL (
-        SELECT unnest(input.owners) AS org
-        UNION SELECT unnest(input.partners)
-        UNION SELECT partner_id FROM organizations WHERE id = ANY(input.owners) AND partner_id IS NOT NULL
-      ) seen
+      SELECT input.id AS event_id, ${audienceSql(sql`input.owners`, sql`input.partners`)} AS orgs FROM input
     ),
     pairs AS (
       SELECT input.id AS event_id, w.id AS webhook_id
-      FROM input JOIN webhooks w ON w.deleted_at IS NULL AND ${type} = ANY(w.events)
-        AND (w.organization_id IS NULL
-          OR w.organization_id IN (SELECT org FROM audience WHERE audience.event_id = input.id))
+      FROM input JOIN audience ON audience.event_id = input.id
+      JOIN webhooks w ON w.deleted_at IS NULL AND ${type} = ANY(w.events)
+        AND (w.organization_id IS NULL OR w.organization_id = ANY(audience.orgs))
     ),
     stored AS (
       INSERT INTO webhook_events (id, type, number, audience, data, created_at)
-      SELECT input.id, ${type}, input.number,
-        ARRAY(SELECT org FROM audience WHERE audience.event_id = input.id), input.data, ${at}
-      FROM input WHERE EXISTS (SELECT 1 FROM pairs WHERE pairs.event_id = input.id)
+      SELECT input.id, ${type}, input.number, audience.orgs, input.data, ${at}
+      FROM input JOIN audience ON audience.event_id = input.id
+      WHERE EXISTS (SELECT 1 FROM pairs WHERE pairs.event_id = input.id)
     ),
     inserted AS (
       INSERT INTO webhook_deliveries (event_id, webhook_id, created_at)
@@ -156,7 +163,7 @@ export async function listDeliveries(db: Db, webhookId: string, limit: number) {
  * it runs on Postgres's clock (as the transitions reconciler does), never the injected Clock.
  */
 export async function claimDueDeliveries(db: Db, staleAfterSeconds: number, limit: number) {
-  const { rows } = await sql<{ event_id: string; webhook_id: string }>`
+  const { rows } = await sql<{ event_id: string; webhook_id: string; organization_id: string | null }>`
     UPDATE webhook_deliveries d SET next_attempt_at = now()
     FROM (
       SELECT event_id, webhook_id FROM webhook_deliveries
@@ -165,10 +172,21 @@ export async function claimDueDeliveries(db: Db, staleAfterSeconds: number, limi
       ORDER BY next_attempt_at NULLS FIRST
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
-    ) due
-    WHERE d.event_id = due.event_id AND d.webhook_id = due.webhook_id
-    RETURNING d.event_id, d.webhook_id`.execute(db);
-  return rows.map((row): DeliveryKey => ({ eventId: row.event_id, webhookId: row.webhook_id }));
+    ) due, webhooks w
+    WHERE d.event_id = due.event_id AND d.webhook_id = due.webhook_id AND w.id = d.webhook_id
+    RETURNING d.event_id, d.webhook_id, w.organization_id`.execute(db);
+  return rows.map(
+    (row): ClaimedDelivery => ({
+      eventId: row.event_id,
+      webhookId: row.webhook_id,
+      organizationId: row.organization_id,
+    }),
+  );
+}
+
+/** A delivery handed to the queue, with the organisation (null: the platform) whose webhook it is. */
+export interface ClaimedDelivery extends DeliveryKey {
+  organizationId: string | null;
 }
 
 /** A delivery with what its attempt needs: the webhook's URL and secret, the event. */
@@ -188,6 +206,7 @@ export async function loadDelivery(db: Db, key: DeliveryKey) {
         "e.type",
         "e.data",
         "e.created_at as event_created_at",
+        sql<number>`extract(epoch FROM now() - d.recorded_at)::float8 * 1000`.as("age_ms"),
       ])
       .where("d.event_id", "=", key.eventId)
       .where("d.webhook_id", "=", key.webhookId)
@@ -228,7 +247,21 @@ export async function recordAttempt(
     .execute();
 }
 
-/** A delivery whose webhook was deleted: closed without an attempt. */
+/**
+ * A delivery not attempted now (its server is paused or busy): due again in `delayMs` by Postgres's
+ * clock, so the dispatcher does not take it for lost meanwhile and the log shows when it goes.
+ */
+export async function postponeDelivery(db: Db, key: DeliveryKey, delayMs: number) {
+  await db
+    .updateTable("webhook_deliveries")
+    .set({ next_attempt_at: sql<Date>`now() + make_interval(secs => ${delayMs / 1000})` })
+    .where("event_id", "=", key.eventId)
+    .where("webhook_id", "=", key.webhookId)
+    .where("status", "=", "pending")
+    .execute();
+}
+
+/** A delivery that cannot be attempted any more (its webhook was deleted, its server paused too long). */
 export async function closeDelivery(db: Db, key: DeliveryKey, reason: string) {
   await db
     .updateTable("webhook_deliveries")

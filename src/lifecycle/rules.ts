@@ -62,6 +62,17 @@ function checkOwnerForService(
   return requireSameOwner(number, request);
 }
 
+/**
+ * An allocation is a site's way of holding a number (no expiry, seed 001); a number at no site
+ * has only the reservation, with its 28-day hold. Allocating one would be a reservation that
+ * never expires.
+ */
+function requireSite(number: NumberSnapshot): Refusal | undefined {
+  return number.siteId
+    ? undefined
+    : refuse("not_at_site", "Only a number at a site can be allocated; reserve this one instead.");
+}
+
 function checkSite(number: NumberSnapshot, context: DecisionContext, ownerId: string): Refusal | undefined {
   if (!number.siteId || !context.site) return undefined;
   if (!context.site.organizationAtSite)
@@ -152,6 +163,7 @@ export const RULES: Record<Action, Rule> = {
     from: ["available"],
     check: (number, request, context) =>
       requireKnownOwner(request, context) ??
+      requireSite(number) ??
       checkSite(number, context, request.ownerId!) ??
       checkMainNumber(number, context),
     change: (_number, request, { now }) => fieldsOnly(reservedFor(request.ownerId!, "allocation", now, null)),

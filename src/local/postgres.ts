@@ -9,6 +9,8 @@ import { freePort, isAlive, isRoot, waitFor } from "./processes.js";
 
 export interface LocalService {
   url: string;
+  /** The server's process id (a process group leader: its children share the group). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -18,6 +20,8 @@ export interface LocalPostgresOptions {
   database: string;
   /** Throw-away clusters for tests: no fsync, removed on stop. */
   ephemeral?: boolean;
+  /** Keep the files of an ephemeral cluster when it stops, to start it again (fault tests). */
+  keepOnStop?: boolean;
   /** A fixed port (a restart on the same address); a free one when unset. */
   port?: number;
   log?: (message: string) => void;
@@ -72,6 +76,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
 
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${options.database}`,
+    pid: child?.pid,
     async stop() {
       if (!child?.pid) return;
       const pid = child.pid;
@@ -79,7 +84,8 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
       await waitFor(async () => !isAlive(pid), 15_000, "PostgreSQL shutdown").catch(() =>
         process.kill(pid, "SIGKILL"),
       );
-      if (options.ephemeral) await rm(dirname(clusterDir), { recursive: true, force: true });
+      if (options.ephemeral && !options.keepOnStop)
+        await rm(dirname(clusterDir), { recursive: true, force: true });
     },
   };
 }

@@ -64,6 +64,7 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
 
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid,
     async stop() {
       if (!isAlive(pid)) return;
       process.kill(pid, "SIGTERM");

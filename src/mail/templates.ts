@@ -8,6 +8,13 @@ export interface NoticeItem {
   expiresAt: Date;
 }
 
+/** One e-mail of a recipient's notices split across several (see MAX_NUMBERS_PER_EMAIL). */
+export interface MailPart {
+  /** 1-based. */
+  index: number;
+  of: number;
+}
+
 export interface RenderedMail {
   subject: string;
   text: string;
@@ -56,17 +63,21 @@ const ORDER: NoticeKind[] = ["reservation_expiring", "lock_expiring", "lock_expi
  * subject names each kind present. Numbers are listed once per kind even when two notices of
  * the same recipient name them (a partner whose support desk is also the platform's).
  */
-export function renderNoticeMail(items: NoticeItem[]): RenderedMail {
+export function renderNoticeMail(items: NoticeItem[], part: MailPart = { index: 1, of: 1 }): RenderedMail {
   const groups = ORDER.map((kind) => ({
     kind,
     items: uniqueSorted(items.filter((i) => i.kind === kind)),
   })).filter((group) => group.items.length > 0);
   if (groups.length === 0) throw new Error("A notice e-mail needs at least one number.");
 
-  const subject = `Numbers: ${groups.map((group) => SECTIONS[group.kind].subject(group.items.length)).join("; ")}`;
+  const split = part.of > 1;
+  const partLabel = `part ${part.index} of ${part.of}`;
+  const partNote = `There are more numbers than fit in one e-mail, so this notice comes in ${part.of} e-mails; this is ${partLabel}.`;
+  const subject = `Numbers: ${groups.map((group) => SECTIONS[group.kind].subject(group.items.length)).join("; ")}${split ? ` (${partLabel})` : ""}`;
   const text = [
     "Hello,",
     "",
+    ...(split ? [partNote, ""] : []),
     ...groups.flatMap((group) => {
       const section = SECTIONS[group.kind];
       return [
@@ -87,6 +98,7 @@ export function renderNoticeMail(items: NoticeItem[]): RenderedMail {
     "<!doctype html>",
     '<html><body style="font-family: sans-serif">',
     "<p>Hello,</p>",
+    ...(split ? [`<p>${escapeHtml(partNote)}</p>`] : []),
     ...groups.map((group) => {
       const section = SECTIONS[group.kind];
       const rows = group.items

@@ -2,6 +2,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTransport } from "nodemailer";
 import type { Config } from "../config.js";
+import { withTimeout } from "../queues.js";
 
 export interface OutgoingMail {
   to: string;
@@ -35,6 +36,14 @@ const messageFields = (config: MailConfig, mail: OutgoingMail) => ({
   messageId: `<${mail.id}@${config.mailFrom.split("@")[1] ?? "localhost"}>`,
 });
 
+/**
+ * The whole exchange with the SMTP server ends within this long. The notices being sent stay
+ * locked in an open transaction meanwhile, so it must stay well under
+ * DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS (2 min by default), or Postgres would end that
+ * transaction under a message already accepted, and the retry would send it again.
+ */
+export const MAIL_SEND_DEADLINE_MS = 60_000;
+
 function smtpTransport(config: MailConfig, url: string): MailTransport {
   // Short timeouts: a mail job must fail (and be retried) rather than hang its worker slot.
   const smtp = createTransport({
@@ -45,7 +54,11 @@ function smtpTransport(config: MailConfig, url: string): MailTransport {
   });
   return {
     async send(mail) {
-      await smtp.sendMail(messageFields(config, mail));
+      await withTimeout(
+        smtp.sendMail(messageFields(config, mail)),
+        MAIL_SEND_DEADLINE_MS,
+        "sending the e-mail",
+      );
       return { destination: url };
     },
   };

@@ -3,8 +3,15 @@ import type { Trx } from "../db/database.js";
 import { applyHuntGroupEffects } from "../db/hunt-groups.js";
 import { changeColumns, historySnapshot, toSnapshot } from "../db/number-columns.js";
 import { finishPending } from "../db/numbers.js";
-import { finishTransition, inNumberOrder, lockPendingWithNumber } from "../db/transitions.js";
+import type { NumberRow } from "../db/tables.js";
+import {
+  finishTransition,
+  inNumberOrder,
+  lockPendingWithNumber,
+  type Transition,
+} from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
+import type { ErrorCode } from "../error-codes.js";
 import { decide } from "../lifecycle/decide.js";
 import type { TransitionOutcome } from "../lifecycle/states.js";
 import { loadDecisionContext, type PeriodSources } from "./decision-context.js";
@@ -94,22 +101,14 @@ async function applyPending(
   const times = { requestedAt: transition.requested_at, finishedAt: now };
 
   if (!decision.ok) {
-    await finishPending(trx, row.number, transitionId, null, now);
-    const rejected = await finishTransition(trx, transitionId, {
-      status: "rejected",
-      before,
-      after: before,
-      errorCode: decision.code,
-      errorMessage: decision.message,
-      finishedAt: now,
-    });
-    events.add("transition.rejected", transitionView(rejected), numberFacts(row));
+    await rejectLocked(trx, locked, decision, now, events);
     return { ...outcome, status: "rejected", ...times };
   }
 
   const updated = await finishPending(trx, row.number, transitionId, changeColumns(decision.change), now);
   await applyHuntGroupEffects(trx, updated, decision.change.effects, now);
   const after = historySnapshot(toSnapshot(updated));
+  const facts = numberFacts(row, updated);
   const history = {
     number: row.number,
     at: now,
@@ -119,15 +118,72 @@ async function applyPending(
     transitionId,
     before,
     after,
+    audience: facts,
   };
   const applied = await finishTransition(
     trx,
     transitionId,
     { status: "applied", before, after, finishedAt: now },
+    facts,
     history,
   );
-  events.add("transition.applied", transitionView(applied), numberFacts(row, updated));
+  events.add("transition.applied", transitionView(applied), facts);
   return { ...outcome, status: "applied", ...times };
+}
+
+/** The number stays as it is and is free again; the transition ends rejected, with its event. */
+async function rejectLocked(
+  trx: Trx,
+  { transition, number: row }: { transition: Transition; number: NumberRow },
+  refusal: { code: ErrorCode; message: string },
+  now: Date,
+  events: TransitionEvents,
+) {
+  await finishPending(trx, row.number, transition.id, null, now);
+  const before = historySnapshot(toSnapshot(row));
+  const facts = numberFacts(row);
+  const rejected = await finishTransition(
+    trx,
+    transition.id,
+    {
+      status: "rejected",
+      before,
+      after: before,
+      errorCode: refusal.code,
+      errorMessage: refusal.message,
+      finishedAt: now,
+    },
+    facts,
+  );
+  events.add("transition.rejected", transitionView(rejected), facts);
+}
+
+/**
+ * Ends a pending transition that could not be applied (see transition-failures.ts): rejected with
+ * `internal_error` and `message`, in one transaction. Null when it has finished meanwhile.
+ */
+export async function rejectUnappliable(
+  deps: Dependencies,
+  transitionId: string,
+  message: string,
+): Promise<AppliedOutcome | null> {
+  return deps.db.transaction().execute(async (trx) => {
+    const locked = await lockPendingWithNumber(trx, transitionId);
+    if (!locked) return null;
+    const now = deps.clock.now();
+    const events = new TransitionEvents();
+    await rejectLocked(trx, locked, { code: "internal_error", message }, now, events);
+    await events.record(trx, now);
+    const { transition } = locked;
+    return {
+      transitionId,
+      number: transition.number,
+      action: transition.action,
+      status: "rejected" as const,
+      requestedAt: transition.requested_at,
+      finishedAt: now,
+    };
+  });
 }
 
 /** Webhook events of the transitions in one database transaction, written in one statement per type. */

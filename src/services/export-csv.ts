@@ -23,7 +23,9 @@ export async function openNumbersCsv(
 ): Promise<{ stream: Readable; filename: string }> {
   const { sort, filters } = parseSearch(query);
   const statement = numbersCsvCopyStatement(deps.db, principal.scope, filters, sort);
-  const client = await deps.pool.connect();
+  // The export pool: a download can wait on its client for minutes without taking a connection
+  // the API or the workers need.
+  const client = await deps.exportPool.connect();
   let markStarted: () => void = () => {};
   let failToStart: (error: Error) => void = () => {};
   const started = new Promise<void>((resolve, reject) => {

@@ -13,7 +13,14 @@ import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, type ItemRefusal } from "../error-codes.js";
 import { type Reject, RejectsFile } from "./import-rejects.js";
-import { type ImportColumns, readHeader, recordToItem } from "./import-rows.js";
+import {
+  controlCharacterCell,
+  describeUnreadableRow,
+  type ImportColumns,
+  MAX_IMPORT_RECORD_BYTES,
+  readHeader,
+  recordToItem,
+} from "./import-rows.js";
 import { checkItem, checkItemSites, type NumberItem, toNumberRow } from "./number-items.js";
 
 export const IMPORT_BATCH_SIZE = 10_000;
@@ -38,6 +45,8 @@ export interface ImportSummary {
   /** Every row not added (refused or already present), with why; null when there was none. */
   rejectsFile: string | null;
   ignoredColumns: string[];
+  /** The row where reading stopped because it was longer than MAX_IMPORT_RECORD_BYTES; else null. */
+  stoppedAtRow: number | null;
   seconds: number;
   rowsPerSecond: number;
 }
@@ -81,26 +90,40 @@ export async function importNumbersFile(deps: Dependencies, options: ImportOptio
   // The parser runs ahead of us: its skipped rows wait here to join the rejects in row order.
   const skipped: Reject[] = [];
   let batch: Accepted[] = [];
-  const parser = createReadStream(options.file).pipe(
+  let stoppedAtRow: number | null = null;
+  const input = createReadStream(options.file);
+  const parser = input.pipe(
     parse({
       bom: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
+      max_record_size: MAX_IMPORT_RECORD_BYTES,
       // Typed as the parser's own records; the iteration below reads what this returns.
       on_record: (record: string[]) => ({ record, row: ++row }) as unknown as string[],
       on_skip: (error: CsvError | undefined) => {
+        // After an overlong record the parser cannot find the next row again: stop reading, and
+        // let it hand over the rows it already has.
+        if (stoppedAtRow !== null) return;
         row += 1;
-        skipped.push({
-          row,
-          number: null,
-          code: "malformed_row",
-          message: error?.message ?? "unreadable row",
-        });
+        const refusal = describeUnreadableRow(error?.code, row);
+        skipped.push({ row, number: null, ...refusal });
+        if (refusal.code === "record_too_long") {
+          stoppedAtRow = row;
+          setImmediate(() => {
+            input.unpipe(parser);
+            input.destroy();
+            parser.end();
+          });
+        }
       },
     }),
   );
 
-  const client = await openImportSession(deps.pool.options);
+  // Bulk work on a connection of its own: its merges may take longer than an API statement.
+  const client = await openImportSession({
+    ...deps.pool.options,
+    statement_timeout: deps.config.databaseBulkStatementTimeoutMs,
+  });
   let writing: Promise<void> = Promise.resolve();
   try {
     const write = async (current: Reject[], accepted: Accepted[], rowsRead: number, bytesRead: number) => {
@@ -144,6 +167,12 @@ export async function importNumbersFile(deps: Dependencies, options: ImportOptio
         header = readHeader(record);
         continue;
       }
+      const control = controlCharacterCell(record);
+      if (control) {
+        pending.push({ row: index, number: null, ...control });
+        if (batch.length + pending.length >= batchSize) await flush();
+        continue;
+      }
       const checked = checkItem(recordToItem(record, header), index);
       if (checked.ok) batch.push({ index, item: checked.item });
       else pending.push(toReject(checked.refusal));
@@ -169,6 +198,7 @@ export async function importNumbersFile(deps: Dependencies, options: ImportOptio
     refused: counts.refused,
     rejectsFile: await rejects.close(),
     ignoredColumns: header.ignored,
+    stoppedAtRow,
     seconds: Number(seconds.toFixed(2)),
     rowsPerSecond: Math.round(counts.rows / Math.max(seconds, 0.001)),
   };

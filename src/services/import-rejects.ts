@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import { type Stringifier, stringify } from "csv-stringify";
 import type { ErrorCode } from "../error-codes.js";
+import { spreadsheetSafe } from "../spreadsheet-cells.js";
 
 export interface Reject {
   row: number;
@@ -35,7 +36,12 @@ export class RejectsFile {
     // An unwritable path fails the import at its first reject, not with an unhandled error later.
     await once(file, "open");
     this.file = file;
-    this.csv = stringify({ header: true, columns: ["row", "number", "code", "message"] });
+    // People open it in a spreadsheet: a refused cell that looks like a formula stays text.
+    this.csv = stringify({
+      header: true,
+      columns: ["row", "number", "code", "message"],
+      cast: { string: spreadsheetSafe },
+    });
     this.csv.pipe(file);
     return this.csv;
   }

@@ -1,4 +1,6 @@
+import type { Dependencies } from "../dependencies.js";
 import { AppError } from "../error-codes.js";
+import { openCursor, sealCursor } from "./sealed-cursor.js";
 
 /** Where a page of a list sorted by name ended: the last row's name and id (names repeat, ids do not). */
 export interface NamePosition {
@@ -6,37 +8,47 @@ export interface NamePosition {
   id: string;
 }
 
-const refused = (message: string) =>
-  new AppError("validation_failed", message, [{ field: "cursor", message }]);
-
-/** An opaque token for the next page of a list sorted by (name, id). */
-export function encodeNameCursor(position: NamePosition): string {
-  return Buffer.from(JSON.stringify([position.name, position.id])).toString("base64url");
+/**
+ * A list sorted by (name, id) and the query a cursor belongs to (its filters, as JSON): cursors
+ * are sealed like every other (sealed-cursor.ts), so one made for another list or other filters
+ * answers 400.
+ */
+export interface NameList {
+  purpose: string;
+  filters: Record<string, unknown>;
 }
 
-/**
- * Reads a cursor back. A forged one can only start a page elsewhere in rows the key may see:
- * every page is read inside the key's scope whatever the cursor says.
- */
-export function decodeNameCursor(cursor: string): NamePosition {
-  try {
-    const [name, id, extra] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (
-      typeof name === "string" &&
-      typeof id === "string" &&
-      extra === undefined &&
-      /^[0-9a-f-]{36}$/.test(id)
-    )
-      return { name, id };
-  } catch {}
-  throw refused("The cursor is not one this API issued.");
+const fingerprint = (list: NameList) => JSON.stringify(list.filters);
+
+/** The position a cursor of this list carries; 400 for anything this server did not seal for it. */
+export async function openNameCursor(
+  deps: Pick<Dependencies, "db">,
+  list: NameList,
+  cursor: string,
+): Promise<NamePosition> {
+  const position = await openCursor(deps, list.purpose, cursor, fingerprint(list));
+  if (Array.isArray(position) && position.length === 2) {
+    const [name, id] = position as unknown[];
+    if (typeof name === "string" && typeof id === "string") return { name, id };
+  }
+  const message = "The cursor is not one this API issued.";
+  throw new AppError("validation_failed", message, [{ field: "cursor", message }]);
 }
 
 /** A page of `limit` rows out of `limit + 1` read, and the cursor of the next page if there is one. */
-export function namePage<Row extends NamePosition>(rows: Row[], limit: number) {
+export async function namePage<Row extends NamePosition>(
+  deps: Pick<Dependencies, "db">,
+  list: NameList,
+  rows: Row[],
+  limit: number,
+) {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeNameCursor(last) : null };
+  const nextCursor =
+    rows.length > limit && last
+      ? await sealCursor(deps, list.purpose, [last.name, last.id], fingerprint(list))
+      : null;
+  return { items, nextCursor };
 }
 
 /** `q` as a LIKE pattern that matches it anywhere, its own % and _ taken literally. */

@@ -1,5 +1,6 @@
 import type { JobsOptions } from "bullmq";
 import {
+  countBatch,
   listNotices,
   lockPendingBatch,
   markSent,
@@ -61,43 +62,33 @@ export async function enqueuePendingNotices(deps: Dependencies): Promise<number>
 }
 
 /**
- * Sends one e-mail: its unsent notices are locked, rendered, handed to the transport and marked
- * sent in one database transaction. A second sender waits on the locks and then finds nothing
- * to send. The only window for a duplicate is a crash after the SMTP server accepted the message
- * and before the commit; the Message-ID is the batch id in both copies so mail systems can fold them.
+ * A recipient's notices of one sweep go out together, up to this many numbers per e-mail; past
+ * it they are split over several e-mails ("part 2 of 66"). 1,000 lines is about 150 KB of mail,
+ * far inside what any mail server accepts and still something a person can scroll through.
+ */
+export const MAX_NOTICES_PER_EMAIL = 1_000;
+
+/**
+ * Sends a batch's unsent notices, one e-mail of at most MAX_NOTICES_PER_EMAIL after another.
+ * Each e-mail is its own transaction: its notices are locked, rendered, handed to the transport
+ * and marked sent together, so a retry resumes after the last e-mail that went out, and a second
+ * sender waits on the locks and then finds nothing to send. The only window for a duplicate is a
+ * crash after the SMTP server accepted a message and before the commit; the Message-ID is derived
+ * from the batch id and the part, the same in both copies, so mail systems can fold them.
  */
 export async function sendNoticeEmail(
   deps: Dependencies,
   batchId: string,
   attempt: { final: boolean },
-): Promise<{ sent: number }> {
+): Promise<{ sent: number; emails: number }> {
+  const total = { sent: 0, emails: 0 };
   try {
-    return await deps.db.transaction().execute(async (trx) => {
-      const rows = await lockPendingBatch(trx, batchId);
-      const first = rows[0];
-      if (!first) return { sent: 0 };
-      const mail = renderNoticeMail(
-        rows.map((row) => ({ kind: row.kind, number: row.number, expiresAt: row.expires_at })),
-      );
-      const sentAt = deps.clock.now();
-      const { destination } = await deps.mailer.send({
-        ...mail,
-        to: first.recipient,
-        id: batchId,
-        date: sentAt,
-      });
-      const sent = await markSent(
-        trx,
-        rows.map((row) => row.id),
-        sentAt,
-      );
-      await recordNoticeOutcome(trx, "sent", sent, sentAt);
-      deps.log.info(
-        { batchId, recipient: first.recipient, notices: rows.length, destination },
-        "notice e-mail sent",
-      );
-      return { sent: rows.length };
-    });
+    for (;;) {
+      const sent = await sendNextEmail(deps, batchId);
+      if (sent === 0) return total;
+      total.sent += sent;
+      total.emails += 1;
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const notices = await deps.db
@@ -115,6 +106,51 @@ export async function sendNoticeEmail(
       );
     throw error;
   }
+}
+
+/** The next e-mail of a batch; 0 when nothing is left to send. */
+async function sendNextEmail(deps: Dependencies, batchId: string): Promise<number> {
+  return deps.db.transaction().execute(async (trx) => {
+    const rows = await lockPendingBatch(trx, batchId, MAX_NOTICES_PER_EMAIL);
+    const first = rows[0];
+    if (!first) return 0;
+    // Whole e-mails go out in order, so the notices already sent are the parts before this one.
+    const { total, sent } = await countBatch(trx, batchId);
+    const part = {
+      index: Math.floor(sent / MAX_NOTICES_PER_EMAIL) + 1,
+      of: Math.ceil(total / MAX_NOTICES_PER_EMAIL),
+    };
+    const mail = renderNoticeMail(
+      rows.map((row) => ({ kind: row.kind, number: row.number, expiresAt: row.expires_at })),
+      part,
+    );
+    const sentAt = deps.clock.now();
+    const { destination } = await deps.mailer.send({
+      ...mail,
+      to: first.recipient,
+      // The first (often only) e-mail keeps the batch id itself, as before e-mails were split.
+      id: part.index === 1 ? batchId : `${batchId}.${part.index}`,
+      date: sentAt,
+    });
+    const marked = await markSent(
+      trx,
+      rows.map((row) => row.id),
+      sentAt,
+    );
+    await recordNoticeOutcome(trx, "sent", marked, sentAt);
+    deps.log.info(
+      {
+        batchId,
+        recipient: first.recipient,
+        notices: rows.length,
+        part: part.index,
+        parts: part.of,
+        destination,
+      },
+      "notice e-mail sent",
+    );
+    return rows.length;
+  });
 }
 
 export interface NoticeQuery {

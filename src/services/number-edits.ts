@@ -97,6 +97,8 @@ export async function editNumber(
           transitionId: null,
           before,
           after,
+          // Moving to another site can change the inventory partner: both may read the entry.
+          audience: { ownerIds: [row.owner_id], partnerIds: [row.partner_id, columns.partner_id ?? null] },
         },
       ]);
     }

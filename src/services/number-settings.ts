@@ -1,7 +1,7 @@
 import { randomBytes, type ScryptOptions, scrypt } from "node:crypto";
 import { findNumberWithNames } from "../db/number-names.js";
-import { lockNumber, updateNumber } from "../db/numbers.js";
-import type { NumberUpdate } from "../db/tables.js";
+import { findNumber, lockNumber, updateNumber } from "../db/numbers.js";
+import type { NumberRow, NumberUpdate } from "../db/tables.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { type Principal, requireWriter } from "./principal.js";
@@ -34,9 +34,23 @@ export function settingsSize(settings: Record<string, unknown>): number {
 }
 
 /**
- * Changes a number's own configuration (not its life-cycle): only while it is in service, never
- * while a transition is pending (docs/domain.md#pending), in one transaction on
- * the locked row so a deactivation cannot slip in between the check and the write.
+ * What refuses a change to a number's own configuration (not its life-cycle): a key that may not
+ * write or see it, a transition pending (docs/domain.md#pending), a number not in service.
+ */
+function refuseUnlessChangeable(principal: Principal, row: NumberRow | null, number: string, what: string) {
+  requireWriter(principal);
+  if (!row) throw notFound(`Number ${number}`);
+  refuseIfPending(row);
+  if (row.state !== "assigned")
+    throw new AppError(
+      "invalid_state",
+      `Cannot change the ${what} of a number that is ${row.state}; it must be assigned (active).`,
+    );
+}
+
+/**
+ * Changes a number's own configuration in one transaction on the locked row, so a deactivation
+ * cannot slip in between the check and the write.
  */
 async function changeInService(
   deps: Dependencies,
@@ -49,13 +63,7 @@ async function changeInService(
   const now = deps.clock.now();
   const row = await deps.db.transaction().execute(async (trx) => {
     const current = await lockNumber(trx, number, principal.scope);
-    if (!current) throw notFound(`Number ${number}`);
-    refuseIfPending(current);
-    if (current.state !== "assigned")
-      throw new AppError(
-        "invalid_state",
-        `Cannot change the ${what} of a number that is ${current.state}; it must be assigned (active).`,
-      );
+    refuseUnlessChangeable(principal, current, number, what);
     await updateNumber(trx, number, update, now);
     return (await findNumberWithNames(trx, number, principal.scope))!;
   });
@@ -79,7 +87,10 @@ export async function updateSettings(
 }
 
 export async function setPin(deps: Dependencies, principal: Principal, number: string, pin: string) {
-  // Hashed before the row is locked: the slow KDF must not hold the lock.
+  // Every refusal is decided before the slow hash, so a request that will be refused costs no
+  // scrypt; the hash is made before the row is locked, so the KDF never holds the lock, and the
+  // checks run again on the locked row.
+  refuseUnlessChangeable(principal, await findNumber(deps.db, number, principal.scope), number, "PIN");
   const pinHash = await hashPin(pin);
   return changeInService(deps, principal, number, "PIN", { pin_hash: pinHash });
 }

@@ -1,13 +1,14 @@
 import { insertHistory, listHistory } from "../db/history.js";
 import { historySnapshot, toSnapshot } from "../db/number-columns.js";
 import { findNumbersWithNames, findNumberWithNames } from "../db/number-names.js";
-import { existingNumbers, findNumber, insertNumbers } from "../db/numbers.js";
+import { existingNumbers, insertNumbers } from "../db/numbers.js";
 import { findOrganizations } from "../db/organizations.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, type ItemRefusal, ItemsRefused, notFound } from "../error-codes.js";
 import { normalizeNumber } from "../lifecycle/phone-number.js";
 import { checkItem, checkItemSites, type NumberItem, toNumberRow } from "./number-items.js";
 import type { Principal } from "./principal.js";
+import { openCursor, sealCursor } from "./sealed-cursor.js";
 
 export const MAX_NUMBERS_PER_REQUEST = 50;
 
@@ -112,6 +113,7 @@ export async function addNumbers(deps: Dependencies, principal: Principal, items
           transitionId: null,
           before: null,
           after: historySnapshot(toSnapshot(row)),
+          audience: { ownerIds: [row.owner_id], partnerIds: [row.partner_id] },
         })),
       );
     });
@@ -154,7 +156,37 @@ export async function getNumber(deps: Dependencies, principal: Principal, number
   return row;
 }
 
-export async function getHistory(deps: Dependencies, principal: Principal, number: string) {
-  if (!(await findNumber(deps.db, number, principal.scope))) throw notFound(`Number ${number}`);
-  return listHistory(deps.db, number);
+const HISTORY_CURSOR = "history";
+
+/**
+ * A number's history a page at a time, oldest first (`limit` 1–1000, default 100): a number that
+ * changed hands for years has a long past, and one answer must not carry all of it. The cursor
+ * is the last entry's id, sealed to this number.
+ */
+export async function getHistory(
+  deps: Dependencies,
+  principal: Principal,
+  number: string,
+  page: { limit: number; cursor?: string },
+) {
+  await getNumber(deps, principal, number);
+  let afterId: number | undefined;
+  if (page.cursor) {
+    const position = await openCursor(deps, HISTORY_CURSOR, page.cursor, number);
+    if (typeof position !== "number" || !Number.isSafeInteger(position))
+      throw new AppError("validation_failed", "The cursor is not one this API issued.", [
+        { field: "cursor", message: "The cursor is not one this API issued." },
+      ]);
+    afterId = position;
+  }
+  const entries = await listHistory(deps.db, number, principal.scope, { afterId, limit: page.limit + 1 });
+  const items = entries.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    rows: items,
+    nextCursor:
+      entries.length > page.limit && last
+        ? await sealCursor(deps, HISTORY_CURSOR, Number(last.id), number)
+        : null,
+  };
 }

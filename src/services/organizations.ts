@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { insertApiKey, revokeApiKey } from "../db/api-keys.js";
+import { ensureBootstrapApiKey, insertApiKey, revokeApiKey } from "../db/api-keys.js";
 import type { Db } from "../db/database.js";
 import {
   findOrganization,
+  findOrganizationDependents,
   findOrganizationInScope,
   insertOrganization,
   listOrganizations,
@@ -14,7 +15,7 @@ import type { Scope } from "../db/scope.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import type { Role } from "../lifecycle/states.js";
-import { containsPattern, decodeNameCursor, namePage } from "./list-cursor.js";
+import { containsPattern, namePage, openNameCursor } from "./list-cursor.js";
 import type { Principal } from "./principal.js";
 
 /** API keys are 256 random bits, so a plain SHA-256 is a safe hash to store (no slow KDF needed). */
@@ -28,7 +29,8 @@ async function checkPartnerLink(db: Db, fields: Partial<OrganizationFields>, cur
     throw new AppError("validation_failed", "Only a customer may belong to a partner.", [
       { field: "partnerId", message: "Only a customer may belong to a partner." },
     ]);
-  const partner = await findOrganization(db, partnerId);
+  // Shared lock: the partner cannot stop being a partner until this customer is written.
+  const partner = await findOrganization(db, partnerId, "share");
   if (partner?.kind !== "partner")
     throw new AppError("unknown_organization", `No partner organisation has the id ${partnerId}.`);
 }
@@ -52,8 +54,32 @@ export async function createOrganization(
     fields = { ...fields, partnerId };
   } else if (principal.role !== "platform_admin")
     throw new AppError("forbidden", `A ${principal.role} key may not create organisations.`);
-  await checkPartnerLink(deps.db, fields);
-  return insertOrganization(deps.db, randomUUID(), fields, deps.clock.now());
+  return deps.db.transaction().execute(async (trx) => {
+    await checkPartnerLink(trx, fields);
+    return insertOrganization(trx, randomUUID(), fields, deps.clock.now());
+  });
+}
+
+/**
+ * An organisation's kind decides what its keys see and what may hang off it (customers of a
+ * partner, a partner's inventory, the sites it operates or occupies). Changing it while any of
+ * those exist would silently change who sees what, so it is refused until they are gone.
+ */
+async function refuseKindChangeInUse(db: Db, current: Organization, kind: Organization["kind"]) {
+  const dependents = await findOrganizationDependents(db, current.id);
+  const reasons = [
+    dependents.apiKeys > 0 && `${dependents.apiKeys} API key(s) belong to it`,
+    dependents.customers > 0 && `${dependents.customers} customer(s) belong to it`,
+    dependents.inventoryNumbers && "numbers are in its inventory",
+    dependents.heldNumbers && "it holds numbers",
+    dependents.sites && "it operates or occupies a site",
+  ].filter((reason): reason is string => typeof reason === "string");
+  if (reasons.length === 0) return;
+  throw new AppError(
+    "organization_in_use",
+    `Organisation ${current.id} cannot change from ${current.kind} to ${kind}: ${reasons.join("; ")}. Revoke its keys and move what depends on it first.`,
+    reasons.map((reason) => ({ field: "kind", message: reason })),
+  );
 }
 
 /** One organisation, if the key's scope lists it (404 otherwise, as for anything out of scope). */
@@ -77,6 +103,8 @@ export async function listVisibleOrganizations(
   principal: Principal,
   query: OrganizationQuery,
 ) {
+  const filters = { kind: query.kind, partnerId: query.partnerId, q: query.q };
+  const list = { purpose: "organizations", filters };
   const rows = await listOrganizations(
     deps.db,
     principal.scope,
@@ -85,10 +113,10 @@ export async function listVisibleOrganizations(
       partnerId: query.partnerId,
       namePattern: query.q ? containsPattern(query.q) : undefined,
     },
-    query.cursor ? decodeNameCursor(query.cursor) : undefined,
+    query.cursor ? await openNameCursor(deps, list, query.cursor) : undefined,
     query.limit + 1,
   );
-  return namePage(rows, query.limit);
+  return namePage(deps, list, rows, query.limit);
 }
 
 export async function changeOrganization(
@@ -96,11 +124,15 @@ export async function changeOrganization(
   id: string,
   fields: Partial<OrganizationFields>,
 ) {
-  const current = await getOrganization(deps, id);
-  await checkPartnerLink(deps.db, fields, current);
-  const updated = await updateOrganization(deps.db, id, fields, deps.clock.now());
-  if (!updated) throw notFound(`Organisation ${id}`);
-  return updated;
+  return deps.db.transaction().execute(async (trx) => {
+    const current = await findOrganization(trx, id, "update");
+    if (!current) throw notFound(`Organisation ${id}`);
+    if (fields.kind && fields.kind !== current.kind) await refuseKindChangeInUse(trx, current, fields.kind);
+    await checkPartnerLink(trx, fields, current);
+    const updated = await updateOrganization(trx, id, fields, deps.clock.now());
+    if (!updated) throw notFound(`Organisation ${id}`);
+    return updated;
+  });
 }
 
 const ROLE_ORGANIZATION_KIND: Partial<Record<Role, Organization["kind"]>> = {
@@ -108,10 +140,18 @@ const ROLE_ORGANIZATION_KIND: Partial<Record<Role, Organization["kind"]>> = {
   customer_admin: "customer",
 };
 
+/**
+ * Role ↔ organisation: platform_admin has none; partner_admin a partner; customer_admin a
+ * customer; viewer any organisation, or none — the platform's view-only administrator, who sees
+ * everything, so only a platform_admin (or an operator at the CLI, `creator` undefined) may make
+ * one. The organisation is share-locked until the key is written, so its kind cannot change in
+ * between (see refuseKindChangeInUse).
+ */
 export async function createApiKey(
   deps: Pick<Dependencies, "db">,
   role: Role,
   organizationId: string | null,
+  creator?: Principal,
 ) {
   const neededKind = ROLE_ORGANIZATION_KIND[role];
   if (role === "platform_admin" && organizationId)
@@ -122,18 +162,24 @@ export async function createApiKey(
     throw new AppError("validation_failed", `A ${role} key needs an organizationId.`, [
       { field: "organizationId", message: "Required for this role." },
     ]);
-  if (organizationId) {
-    const organization = await findOrganization(deps.db, organizationId);
-    if (!organization)
-      throw new AppError("unknown_organization", `No organisation has the id ${organizationId}.`);
-    if (neededKind && organization.kind !== neededKind)
-      throw new AppError("validation_failed", `A ${role} key must belong to a ${neededKind} organisation.`, [
-        { field: "organizationId", message: `Must name a ${neededKind}.` },
-      ]);
-  }
+  if (role === "viewer" && !organizationId && creator && creator.role !== "platform_admin")
+    throw new AppError("forbidden", "Only a platform_admin may make a viewer key without an organisation.");
   const id = randomUUID();
   const key = `nk_${randomBytes(32).toString("base64url")}`;
-  await insertApiKey(deps.db, { id, keyHash: hashApiKey(key), role, organizationId });
+  await deps.db.transaction().execute(async (trx) => {
+    if (organizationId) {
+      const organization = await findOrganization(trx, organizationId, "share");
+      if (!organization)
+        throw new AppError("unknown_organization", `No organisation has the id ${organizationId}.`);
+      if (neededKind && organization.kind !== neededKind)
+        throw new AppError(
+          "validation_failed",
+          `A ${role} key must belong to a ${neededKind} organisation.`,
+          [{ field: "organizationId", message: `Must name a ${neededKind}.` }],
+        );
+    }
+    await insertApiKey(trx, { id, keyHash: hashApiKey(key), role, organizationId });
+  });
   return { id, key, role, organizationId };
 }
 
@@ -153,14 +199,22 @@ export async function currentKey(deps: Pick<Dependencies, "db">, principal: Prin
 }
 export type CurrentKey = Awaited<ReturnType<typeof currentKey>>;
 
-/** NUMBERS_ADMIN_KEY: a platform_admin key with exactly this value exists (bootstrap). */
-export async function ensureAdminKey(deps: Pick<Dependencies, "db" | "config">) {
+/**
+ * NUMBERS_ADMIN_KEY: a platform_admin key with exactly this value is added at the first start.
+ * Later starts leave it as it is: once revoked it stays revoked (set a new value to get a new key).
+ */
+export async function ensureAdminKey(deps: Pick<Dependencies, "db" | "config" | "log">) {
   const key = deps.config.adminKey;
   if (!key) return;
-  await insertApiKey(deps.db, {
+  const stored = await ensureBootstrapApiKey(deps.db, {
     id: randomUUID(),
     keyHash: hashApiKey(key),
     role: "platform_admin",
     organizationId: null,
   });
+  if (stored.revoked_at)
+    deps.log.warn(
+      { keyId: stored.id },
+      "NUMBERS_ADMIN_KEY was revoked and stays revoked; set a new value to bootstrap a new key",
+    );
 }

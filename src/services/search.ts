@@ -130,7 +130,7 @@ export function parseSearch(query: SearchQuery | DownloadQuery) {
 /** Numbers in the key's scope that match every filter, a keyset page at a time (never OFFSET). */
 export async function searchNumbers(deps: Dependencies, principal: Principal, query: SearchQuery) {
   const { limit, cursor, sort, filters } = parseSearch(query);
-  const after = cursor ? decodeCursor(cursor, sort, filters) : undefined;
+  const after = cursor ? await decodeCursor(deps, cursor, sort, filters) : undefined;
   const rows = await selectMatching(deps.db, principal.scope, filters, sort, after)
     .selectAll("numbers")
     .select(selectNumberNames(principal.scope))
@@ -143,7 +143,7 @@ export async function searchNumbers(deps: Dependencies, principal: Principal, qu
     items: page,
     nextCursor:
       rows.length > limit && last
-        ? encodeCursor({ key: last.sort_key, number: last.number }, sort, filters)
+        ? await encodeCursor(deps, { key: last.sort_key, number: last.number }, sort, filters)
         : null,
   };
 }

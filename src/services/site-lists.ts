@@ -1,7 +1,7 @@
 import { listSites } from "../db/site-lists.js";
 import type { Dependencies } from "../dependencies.js";
 import { notFound } from "../error-codes.js";
-import { containsPattern, decodeNameCursor, namePage } from "./list-cursor.js";
+import { containsPattern, namePage, openNameCursor } from "./list-cursor.js";
 import type { Principal } from "./principal.js";
 
 export interface SiteQuery {
@@ -13,14 +13,15 @@ export interface SiteQuery {
 
 /** `GET /v1/sites`: the sites in the key's scope by name, with operator and occupier names. */
 export async function listVisibleSites(deps: Dependencies, principal: Principal, query: SiteQuery) {
+  const list = { purpose: "sites", filters: { operatorId: query.operatorId, q: query.q } };
   const rows = await listSites(
     deps.db,
     principal.scope,
     { operatorId: query.operatorId, namePattern: query.q ? containsPattern(query.q) : undefined },
-    query.cursor ? decodeNameCursor(query.cursor) : undefined,
+    query.cursor ? await openNameCursor(deps, list, query.cursor) : undefined,
     query.limit + 1,
   );
-  return namePage(rows, query.limit);
+  return namePage(deps, list, rows, query.limit);
 }
 
 /** `GET /v1/sites/{id}`: the same summary as the list, 404 outside the key's scope. */

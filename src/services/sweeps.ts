@@ -148,9 +148,11 @@ async function applySweeps(
 
   const window = { at, until: addDays(at, NOTICE_DAYS), runId, recordedAt, platformSupportEmail };
   const reservationNotices = await measured("reservation_notices", () =>
-    recordReservationNotices(db, window),
+    inBatches(batchSize, (limit) => recordReservationNotices(db, window, limit)),
   );
-  const lockNotices = await measured("lock_notices", () => recordLockNotices(db, window));
+  const lockNotices = await measured("lock_notices", () =>
+    inBatches(batchSize, (limit) => recordLockNotices(db, window, limit)),
+  );
   const reservationExpiring = distinctNumbers(reservationNotices);
   const lockExpiring = distinctNumbers(lockNotices);
   const batchIds = new Set([

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { Trx } from "../db/database.js";
 import { saveIdempotencyKey } from "../db/idempotency-keys.js";
 import { toSnapshot } from "../db/number-columns.js";
-import { findNumber, lockNumber } from "../db/numbers.js";
+import { lockNumber } from "../db/numbers.js";
 import { findOrganization } from "../db/organizations.js";
 import { occupiesSiteOperatedBy } from "../db/sites.js";
 import type { NumberRow } from "../db/tables.js";
-import { findTransition, insertPendingTransitions } from "../db/transitions.js";
+import { findVisibleTransition, insertPendingTransitions } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { decide } from "../lifecycle/decide.js";
@@ -147,10 +147,7 @@ export async function enqueueTransitions(deps: Dependencies, ids: string[]): Pro
 }
 
 export async function getTransition(deps: Dependencies, principal: Principal, id: string) {
-  const row = await findTransition(deps.db, id);
+  const row = await findVisibleTransition(deps.db, id, principal.scope, principal.actor);
   if (!row) throw notFound(`Transition ${id}`);
-  const visible = await findNumber(deps.db, row.number, principal.scope);
-  // A transition is visible when its number is, or when this key asked for it.
-  if (!visible && row.actor !== principal.actor) throw notFound(`Transition ${id}`);
   return row;
 }

@@ -3,7 +3,9 @@ import { noticeView } from "../api/views.js";
 import type { Trx } from "../db/database.js";
 import { findHolders } from "../db/numbers.js";
 import type { NoticeRow, NumberRow } from "../db/tables.js";
+import { readCircuit } from "../db/webhook-endpoints.js";
 import {
+  countActiveWebhooksLocked,
   findWebhook,
   insertEventsWithDeliveries,
   insertWebhook,
@@ -13,10 +15,11 @@ import {
   type NumberFacts,
 } from "../db/webhooks.js";
 import type { Dependencies } from "../dependencies.js";
-import { notFound } from "../error-codes.js";
+import { AppError, notFound } from "../error-codes.js";
 import type { NoticeOutcome } from "../lifecycle/states.js";
 import { noticesTotal } from "../metrics.js";
 import { type Principal, requireWriter } from "./principal.js";
+import { circuitState, endpointOf } from "./webhook-endpoints.js";
 import { assertWebhookUrlAllowed } from "./webhook-url.js";
 
 export const WEBHOOK_EVENTS = [
@@ -93,14 +96,25 @@ export async function createWebhook(
 ) {
   requireWriter(principal);
   await assertWebhookUrlAllowed(input.url, deps.config.webhookAllowPrivate);
-  const row = await insertWebhook(deps.db, {
-    id: randomUUID(),
-    organizationId: principal.role === "platform_admin" ? null : principal.organizationId,
-    // Kept as given: the caller sees back exactly the URL it subscribed.
-    url: input.url,
-    events: [...new Set(input.events)],
-    secret: `whsec_${randomBytes(32).toString("hex")}`,
-    createdAt: deps.clock.now(),
+  const organizationId = principal.role === "platform_admin" ? null : principal.organizationId;
+  const cap = deps.config.webhooksPerOrganization;
+  const row = await deps.db.transaction().execute(async (trx) => {
+    const active = await countActiveWebhooksLocked(trx, organizationId);
+    if (active >= cap)
+      throw new AppError(
+        "too_many_webhooks",
+        `${organizationId ? "This organisation" : "The platform"} already has ${active} webhooks, the most allowed (${cap}); delete one first.`,
+        [{ field: "url", message: `At most ${cap} active webhooks per organisation.` }],
+      );
+    return insertWebhook(trx, {
+      id: randomUUID(),
+      organizationId,
+      // Kept as given: the caller sees back exactly the URL it subscribed.
+      url: input.url,
+      events: [...new Set(input.events)],
+      secret: `whsec_${randomBytes(32).toString("hex")}`,
+      createdAt: deps.clock.now(),
+    });
   });
   return row;
 }
@@ -134,6 +148,15 @@ export async function listWebhookDeliveries(
   id: string,
   limit: number,
 ) {
-  await findVisibleWebhook(deps, principal, id);
-  return listDeliveries(deps.db, id, limit);
+  const webhook = await findVisibleWebhook(deps, principal, id);
+  const endpoint = endpointOf(webhook.url);
+  const [rows, circuit] = await Promise.all([
+    listDeliveries(deps.db, id, limit),
+    readCircuit(deps.db, endpoint),
+  ]);
+  // The receiving server's circuit breaker: shared by every webhook whose URL names that server.
+  return {
+    rows,
+    circuit: { endpoint, state: circuitState(circuit, deps.config.webhookBreakerFailures), row: circuit },
+  };
 }

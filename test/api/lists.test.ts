@@ -100,6 +100,17 @@ describe("GET /v1/organizations", () => {
     expect(seen).toEqual(names((await get("/v1/organizations")).body));
   });
 
+  it("refuses a cursor it did not seal, or one sealed for other filters", async () => {
+    const first = await get("/v1/organizations?limit=1");
+    const [payload, seal] = (first.body.nextCursor as string).split(".");
+    const forged = Buffer.from(JSON.stringify(["\u0000", "x"])).toString("base64url");
+    for (const query of [`cursor=${forged}.${seal}`, `q=a&cursor=${payload}.${seal}`]) {
+      const response = await get(`/v1/organizations?limit=1&${query}`);
+      expect(response.status, query).toBe(400);
+      expect(response.body.error.details).toContainEqual(expect.objectContaining({ field: "cursor" }));
+    }
+  });
+
   it("answers bad input with 400 naming the field", async () => {
     for (const [query, field] of [
       ["kind=vendor", "querystring.kind"],

@@ -38,7 +38,8 @@ const path = (number: string) => `/v1/numbers/${encodeURIComponent(number)}`;
 const patch = (number: string, body: unknown, key?: string) =>
   call(t.app, "PATCH", path(number), { body, key });
 const read = async (number: string) => (await call(t.app, "GET", path(number))).body;
-const history = async (number: string) => (await call(t.app, "GET", `${path(number)}/history`)).body.items;
+const history = async (number: string, key?: string) =>
+  (await call(t.app, "GET", `${path(number)}/history`, { key })).body.items;
 
 describe("PATCH /v1/numbers/{number}", () => {
   it("corrects attributes with one history entry holding the changed fields", async () => {
@@ -112,6 +113,10 @@ describe("PATCH /v1/numbers/{number}", () => {
       before: { siteId: null, mainNumber: false, partnerId: null },
       after: { siteId: ids.site, mainNumber: true, partnerId: ids.partner },
     });
+    // The partner whose inventory the number joined reads the entry that brought it in.
+    expect((await history(number, keys.partner)).map((entry: { action: string }) => entry.action)).toEqual([
+      "edit",
+    ]);
     expect((await patch(number, { siteId: null })).body).toMatchObject({ siteId: null, siteName: null });
   });
 

@@ -12,7 +12,9 @@ let customerKey: string;
 const TRICKY_ROUTING = 'sip:desk,"front"\nline two';
 
 beforeAll(async () => {
-  t = await createTestContext();
+  // Its fixtures insert tens of thousands of rows at once: more than a busy machine does in the
+  // default 30 s statement timeout.
+  t = await createTestContext({ databaseStatementTimeoutMs: 300_000 });
   const customer = await createOrganization(t.app);
   const other = await createOrganization(t.app);
   customerKey = await createKey(t.app, "customer_admin", customer.id);

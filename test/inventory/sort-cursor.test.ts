@@ -1,6 +1,8 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../../src/api/app.js";
+import { closeDependencies, createDependencies } from "../../src/bootstrap.js";
 import { call, createOrganization } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
 import { insertNumbers, listAll } from "./fixtures.js";
@@ -174,6 +176,46 @@ describe("cursor walk while the inventory changes", () => {
     );
     expect(otherLimit.status).toBe(200);
     expect(otherLimit.body.items[0].number).toBe(expectedOrder((fixture) => fixture.vendor, false)[2]);
+  });
+
+  it("cannot be forged without the server's secret: a made-up sort key never reaches SQL", async () => {
+    // A cursor anyone could seal, as an unkeyed hash over the payload and the query could be.
+    const payload = Buffer.from(JSON.stringify(["not a time", "+6500000000"])).toString("base64url");
+    const fingerprint = JSON.stringify({ sort: "updatedAt", filters: [] });
+    const unkeyed = createHash("sha256").update(payload).update("\n").update(fingerprint).digest("base64url");
+    for (const seal of [unkeyed.slice(0, 22), unkeyed]) {
+      const response = await call(t.app, "GET", `/v1/numbers?sort=updatedAt&cursor=${payload}.${seal}`);
+      expect(response.status, response.text).toBe(400);
+      expect(response.body.error.details).toEqual([expect.objectContaining({ field: "cursor" })]);
+    }
+    const garbled = await call(
+      t.app,
+      "GET",
+      `/v1/numbers?sort=updatedAt&cursor=${"x".repeat(60)}.%F0%9F%92%A5`,
+    );
+    expect(garbled.status).toBe(400);
+  });
+
+  it("is accepted by every API process of the deployment: the key is kept in Postgres", async () => {
+    const first = await call(t.app, "GET", "/v1/numbers?sort=vendor&limit=2");
+    const other = createDependencies(
+      t.deps.config,
+      { databaseUrl: t.databaseUrl, redisUrl: t.redisUrl },
+      t.deps.log,
+    );
+    const otherApp = await buildApp(other);
+    try {
+      const next = await call(
+        otherApp,
+        "GET",
+        `/v1/numbers?sort=vendor&limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+      );
+      expect(next.status, next.text).toBe(200);
+      expect(next.body.items[0].number).toBe(expectedOrder((fixture) => fixture.vendor, false)[2]);
+    } finally {
+      await otherApp.close();
+      await closeDependencies(other);
+    }
   });
 
   it("ends with a null cursor on the last page", async () => {

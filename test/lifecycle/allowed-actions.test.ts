@@ -8,11 +8,13 @@ import { numberSnapshot as snapshot } from "./snapshot.js";
 
 const NOW = new Date("2026-01-01T00:00:00.000Z");
 const OWNER = "11111111-1111-4111-8111-111111111111";
+const SITE = "22222222-2222-4222-8222-222222222222";
 
 describe("allowedActions", () => {
   it.each([
-    ["available", {}, "platform_admin", ["reserve", "allocate", "assign", "activate", "lock", "delete"]],
-    ["available", {}, "partner_admin", ["reserve", "allocate", "assign", "activate"]],
+    ["available", {}, "platform_admin", ["reserve", "assign", "activate", "lock", "delete"]],
+    ["available", {}, "partner_admin", ["reserve", "assign", "activate"]],
+    ["available at a site", { siteId: SITE }, "partner_admin", ["reserve", "allocate", "assign", "activate"]],
     [
       "reserved for 28 days",
       { state: "reserved", ownerId: OWNER, reservationKind: "manual", reservationExpiresAt: NOW },

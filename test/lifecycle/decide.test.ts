@@ -127,7 +127,7 @@ const MATRIX: Record<Action, MatrixRow> = {
     request: { subscriptionId: DID_SUBSCRIPTION, until: days(90) },
   },
   release: { from: ["reserved"], to: "available", request: { remark: "customer gave it back" } },
-  allocate: { from: ["available"], to: "reserved", request: { ownerId: OWNER } },
+  allocate: { from: ["available"], to: "reserved", request: { ownerId: OWNER }, number: { siteId: SITE } },
   deallocate: {
     from: ["reserved"],
     to: "available",
@@ -513,6 +513,12 @@ describe("decide: the change on success", () => {
       fields,
       effects: ["clear_settings", "reset_pin"],
     });
+  });
+
+  it("not_at_site: allocate a number that is at no site (it would be a reservation that never expires)", () => {
+    const refusal = refusalOf(run(inState("available"), { action: "allocate", ownerId: OWNER }));
+    expect(refusal.code).toBe("not_at_site");
+    expect(refusal.message).toMatch(/reserve this one instead/);
   });
 
   it("allocate reserves for the organisation with kind allocation and no expiry", () => {

@@ -83,6 +83,10 @@ describe("metrics", () => {
       "numbers_sweep_last_run_timestamp_seconds",
       "numbers_notices_total",
       "numbers_webhook_delivery_attempts_total",
+      "numbers_webhook_deliveries_postponed_total",
+      "numbers_webhook_circuit_opened_total",
+      "numbers_webhook_endpoints_paused",
+      "numbers_transition_failures_total",
       "numbers_queue_jobs",
       "numbers_backlog",
       "numbers_backlog_oldest_age_seconds",
@@ -93,7 +97,7 @@ describe("metrics", () => {
     expect(text).toMatch(
       /numbers_http_request_duration_seconds_count\{method="POST",route="\/v1\/numbers\/:number\/transitions",status="202"\} 1/,
     );
-    for (const state of ["waiting", "active", "failed", "delayed"])
+    for (const state of ["waiting", "prioritized", "active", "failed", "delayed"])
       expect(text).toContain(`numbers_queue_jobs{queue="transitions",state="${state}"}`);
     expect(text).toMatch(/numbers_backlog\{kind="transitions"\} 0/);
     expect(text).toMatch(/numbers_sweep_rows_sum\{sweep="reservations"\} 3/);

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface Received {
@@ -55,4 +55,35 @@ export function verifySignature(header: string, raw: string, secret: string): bo
   const expected = createHmac("sha256", secret).update(`${parts.t}.${raw}`).digest();
   const given = Buffer.from(parts.v1, "hex");
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * A webhook receiver that takes every request and never answers: a dead server as senders meet
+ * it. Counts the requests it holds at once; `stop()` drops them all.
+ */
+export async function startSilentReceiver() {
+  const held = new Set<ServerResponse>();
+  const stats = { received: 0, holding: 0, mostAtOnce: 0 };
+  const server = createServer((request, response) => {
+    request.resume();
+    stats.received++;
+    held.add(response);
+    stats.holding = held.size;
+    stats.mostAtOnce = Math.max(stats.mostAtOnce, held.size);
+    response.on("close", () => {
+      held.delete(response);
+      stats.holding = held.size;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    stats,
+    url: `http://127.0.0.1:${port}/hooks`,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
 }

@@ -16,7 +16,12 @@ import { startReceiver, verifySignature } from "./receiver.js";
 let t: TestContext;
 let scheduler: RunningRole;
 beforeAll(async () => {
-  t = await createTestContext({ webhookAllowPrivate: true, webhookRetryBaseMs: 50 });
+  // Short breaker pauses too: a receiver stopped for a while is paused, and must come back quickly.
+  t = await createTestContext({
+    webhookAllowPrivate: true,
+    webhookRetryBaseMs: 50,
+    webhookBreakerPauseMs: 200,
+  });
   await t.startWorker();
   scheduler = await startScheduler(t.deps);
 });
@@ -124,13 +129,15 @@ describe("webhook delivery", () => {
     try {
       await lock(await addNumber({}, t.app));
       // The dispatcher has handed it over: the job waits in the paused queue. Wipe it.
-      await expect.poll(() => queue.getJobCountByTypes("waiting")).toBe(1);
+      await expect.poll(() => queue.getJobCountByTypes("waiting", "prioritized")).toBe(1);
       await queue.obliterate({ force: true });
     } finally {
       await queue.resume();
     }
-    expect(await queue.getJobCountByTypes("waiting", "active", "delayed")).toBe(0);
+    expect(await queue.getJobCountByTypes("waiting", "prioritized", "active", "delayed")).toBe(0);
     await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(1);
+    // The receiver answers before the worker records the attempt: wait for the record.
+    await expect.poll(async () => (await deliveries(webhook.id))[0]?.status).toBe("delivered");
     expect((await deliveries(webhook.id))[0]).toMatchObject({ status: "delivered", attempts: 1 });
     await call(t.app, "DELETE", `/v1/webhooks/${webhook.id}`);
     await receiver.stop();
@@ -267,6 +274,12 @@ describe("SSRF guard", () => {
     "http://[fd00::1]/hook",
     "http://[fe80::1]/hook",
     "http://[::ffff:127.0.0.1]/hook",
+    "http://[::ffff:0:7f00:1]/hook", // IPv4-translated
+    "http://[::7f00:1]/hook", // IPv4-compatible
+    "http://[64:ff9b::a00:1]/hook", // NAT64 to 10.0.0.1
+    "http://[64:ff9b:1::a00:1]/hook", // local-use NAT64
+    "http://[2002:7f00:1::1]/hook", // 6to4 through 127.0.0.1
+    "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", // Teredo
     "http://0.0.0.0/hook",
     "ftp://93.184.216.34/hook",
     "file:///etc/passwd",

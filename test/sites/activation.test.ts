@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashPin } from "../../src/services/number-settings.js";
 import { call, getNumber } from "../support/api.js";
 import { createTestContext, type TestContext } from "../support/context.js";
 import {
@@ -230,6 +231,44 @@ describe("settings and PIN", () => {
     });
     expect(foreign.status).toBe(404);
     expect((await getNumber(t.app, number!)).body).toMatchObject({ settings: {}, pinIsDefault: true });
+  });
+});
+
+describe("a PIN request that will be refused", () => {
+  it("is refused before the PIN is hashed, so it costs no scrypt", async () => {
+    const world = await createSiteWorld(t.app);
+    const [active, reserved] = await provision(t.app, world.siteId, 2);
+    await allocate(t.app, active!, world.occupierA.id);
+    await allocate(t.app, reserved!, world.occupierA.id);
+    await setVoiceServices(t.app, world.siteId, world.occupierA.id, 1);
+    await applied(t.app, active!, { action: "activate" });
+    const viewer = await createViewer(world.occupierA.id);
+    const refusals = [
+      { key: viewer, number: active!, status: 403 },
+      { key: world.keyB, number: active!, status: 404 },
+      { key: world.keyA, number: reserved!, status: 409 },
+    ];
+
+    // CPU time of this process (scrypt's threads included), not wall time: others' load cannot skew it.
+    const cpuMs = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+    const beforeOneHash = cpuMs();
+    await hashPin("5555");
+    const oneHash = cpuMs() - beforeOneHash;
+
+    const start = cpuMs();
+    for (let round = 0; round < 10; round++)
+      for (const refusal of refusals) {
+        const response = await call(t.app, "POST", `${numberPath(refusal.number)}/pin`, {
+          key: refusal.key,
+          body: { pin: "1234" },
+        });
+        expect(response.status, response.text).toBe(refusal.status);
+      }
+    // 30 refusals: 30 hashes if they were hashed first, here a few requests' worth.
+    expect(cpuMs() - start).toBeLessThan(oneHash * 5);
   });
 });
 

@@ -57,6 +57,21 @@ describe("allocate", () => {
     expect(error.message).toContain(world.outsider.id);
   });
 
+  it("refuses a number at no site with not_at_site: it would be a reservation that never expires", async () => {
+    const [item] = (
+      await call(t.app, "POST", "/v1/numbers", {
+        body: { numbers: [{ number: "+6569900001", vendor: "acme", country: "SG", sku: "DID-SG" }] },
+      })
+    ).body.numbers;
+    const error = await expectRefusedUnchanged(
+      t.app,
+      item.number,
+      { action: "allocate", ownerId: world.operator.id },
+      { status: 422, code: "not_at_site" },
+    );
+    expect(error.message).toMatch(/reserve this one instead/);
+  });
+
   it("refuses a locked number with invalid_state", async () => {
     const [number] = await provision(t.app, world.siteId, 1, { state: "locked", remark: "voicemail access" });
     await expectRefusedUnchanged(

@@ -25,29 +25,18 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-/** A fresh database cloned from the migrated template, its own queue prefix, a fixed clock. */
-export async function createTestContext(overrides: Partial<Config> = {}): Promise<TestContext> {
+/**
+ * A fresh database cloned from the migrated template, its own queue prefix, a fixed clock. A test
+ * that stops or stalls a service passes its own (`services`): a migrated database of a Postgres
+ * of its own, a Redis of its own (test/support/processes.ts), never the shared ones.
+ */
+export async function createTestContext(
+  overrides: Partial<Config> = {},
+  services: { databaseUrl?: string; redisUrl?: string } = {},
+): Promise<TestContext> {
   const name = `test_${randomBytes(6).toString("hex")}`;
-  const templateUrl = new URL(inject("databaseUrl"));
-  // Connect to `postgres`, not the template: a session on the template blocks every clone of it.
-  const admin = new pg.Client({
-    connectionString: Object.assign(new URL(templateUrl), { pathname: "/postgres" }).toString(),
-  });
-  await admin.connect();
-  // Two files cloning at the same moment collide ("source database is being accessed by other
-  // users", 55006): the clone briefly holds the template. Try again shortly.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
-      break;
-    } catch (error) {
-      if ((error as { code?: string }).code !== "55006" || attempt >= 200) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
-    }
-  }
-  await admin.end();
-  const databaseUrl = Object.assign(new URL(templateUrl), { pathname: `/${name}` }).toString();
-  const redisUrl = inject("redisUrl");
+  const databaseUrl = services.databaseUrl ?? (await cloneTemplate(name));
+  const redisUrl = services.redisUrl ?? inject("redisUrl");
 
   const config: Config = {
     ...parseConfig({}),
@@ -85,4 +74,27 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
       await closeDependencies(deps);
     },
   };
+}
+
+/** A new database cloned from the migrated template of the shared test Postgres. */
+async function cloneTemplate(name: string): Promise<string> {
+  const templateUrl = new URL(inject("databaseUrl"));
+  // Connect to `postgres`, not the template: a session on the template blocks every clone of it.
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(templateUrl), { pathname: "/postgres" }).toString(),
+  });
+  await admin.connect();
+  // Two files cloning at the same moment collide ("source database is being accessed by other
+  // users", 55006): the clone briefly holds the template. Try again shortly.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "55006" || attempt >= 200) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
+    }
+  }
+  await admin.end();
+  return Object.assign(new URL(templateUrl), { pathname: `/${name}` }).toString();
 }

@@ -70,8 +70,8 @@ describe("each notice is sent exactly once", () => {
       platformSupportEmail: t.deps.config.platformSupportEmail,
     };
     const [first, second] = await Promise.all([
-      recordReservationNotices(t.deps.db, { ...window, runId: randomUUID() }),
-      recordReservationNotices(t.deps.db, { ...window, runId: randomUUID() }),
+      recordReservationNotices(t.deps.db, { ...window, runId: randomUUID() }, 10_000),
+      recordReservationNotices(t.deps.db, { ...window, runId: randomUUID() }, 10_000),
     ]);
     const recorded = [...first!, ...second!].map((row) => row.number).sort();
     expect(recorded).toEqual(expect.arrayContaining(numbers));

@@ -63,7 +63,9 @@ async function wipeQueues() {
 }
 
 describe("a transition in flight", () => {
-  it("stays pending with only the API running, refuses a second change, and is applied once a worker starts", async () => {
+  it("stays pending with only the API running, refuses a second change, and is applied once a worker starts", {
+    timeout: 90_000,
+  }, async () => {
     const [item] = await addNumbers(t.app, [{ number: freshNumber() }]);
     const number = item.number as string;
     const accepted = await requestTransition(t.app, number, { action: "lock", remark: "in flight" });
@@ -91,8 +93,9 @@ describe("a transition in flight", () => {
 
     const worker = startRoleProcess(t, "worker");
     try {
+      // A process booting through tsx on a busy machine can take a while; the deadline allows for it.
       await expect
-        .poll(async () => (await getNumber(t.app, number)).body.state, { timeout: 20_000 })
+        .poll(async () => (await getNumber(t.app, number)).body.state, { timeout: 60_000 })
         .toBe("locked");
       expect((await getNumber(t.app, number)).body.pending).toBeNull();
     } finally {

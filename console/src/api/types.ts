@@ -2324,9 +2324,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A number's history, oldest first, a page at a time */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
                 header?: never;
                 path: {
                     number: string;
@@ -2355,6 +2359,7 @@ export interface paths {
                                     [key: string]: unknown;
                                 } | null;
                             }[];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -2619,6 +2624,21 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2775,6 +2795,21 @@ export interface paths {
                 };
                 /** @description Default Response */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details: unknown[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3768,6 +3803,18 @@ export interface paths {
                                 lastError: string | null;
                                 nextAttemptAt: string | null;
                             }[];
+                            /** @description The circuit breaker of the webhook's receiving server (shared by every webhook naming it) */
+                            circuit: {
+                                /** @description The receiving server: scheme, host and port of the URL */
+                                endpoint: string;
+                                /**
+                                 * @description open: deliveries to this server are paused until pausedUntil; half_open: the next answer decides
+                                 * @enum {string}
+                                 */
+                                state: "closed" | "open" | "half_open";
+                                consecutiveFailures: number;
+                                pausedUntil: string | null;
+                            };
                         };
                     };
                 };

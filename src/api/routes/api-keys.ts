@@ -28,7 +28,12 @@ export async function apiKeyRoutes(app: App, deps: Dependencies) {
       },
     },
     async (request, reply) => {
-      const created = await createApiKey(deps, request.body.role, request.body.organizationId ?? null);
+      const created = await createApiKey(
+        deps,
+        request.body.role,
+        request.body.organizationId ?? null,
+        request.principal,
+      );
       return reply.code(201).send(created);
     },
   );

@@ -1,11 +1,12 @@
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
+import { createDownloadSlots, type DownloadSlots } from "../../services/download-slots.js";
 import { openNumbersCsv } from "../../services/export-csv.js";
 import { openNumbersPdf } from "../../services/export-pdf.js";
 import { downloadQuerySchema } from "../../services/search.js";
 import type { App } from "../app.js";
-import { errorResponses } from "../schemas.js";
+import { errorResponses, errorSchema } from "../schemas.js";
 
 const tags = ["numbers"];
 
@@ -28,8 +29,29 @@ function download(reply: FastifyReply, type: string, filename: string) {
     .header("cache-control", "no-store");
 }
 
+/** Runs `open` in a download slot, held until the response has ended (or the client left). */
+async function inSlot<T>(slots: DownloadSlots, reply: FastifyReply, open: () => Promise<T>): Promise<T> {
+  let free: () => void;
+  try {
+    free = slots.take();
+  } catch (error) {
+    reply.header("retry-after", "10");
+    throw error;
+  }
+  reply.raw.once("close", free);
+  try {
+    return await open();
+  } catch (error) {
+    free();
+    throw error;
+  }
+}
+
+const downloadResponses = { ...errorResponses, 429: errorSchema };
+
 /** Downloads of what `GET /v1/numbers` selects: same query, every matching row (no limit or cursor). */
 export async function exportRoutes(app: App, deps: Dependencies) {
+  const slots = createDownloadSlots(deps.config.exportConcurrency);
   app.get(
     "/v1/numbers.csv",
     {
@@ -40,11 +62,13 @@ export async function exportRoutes(app: App, deps: Dependencies) {
           "`numbers=` (up to 1,000, comma-separated) downloads only those rows, ANDed with the other filters. Offered as PhoneNumbers.csv.",
         querystring: downloadQuerySchema,
         produces: ["text/csv"],
-        response: { 200: z.string().describe("CSV, RFC 4180"), ...errorResponses },
+        response: { 200: z.string().describe("CSV, RFC 4180"), ...downloadResponses },
       },
     },
     async (request, reply) => {
-      const { stream, filename } = await openNumbersCsv(deps, request.principal, request.query);
+      const { stream, filename } = await inSlot(slots, reply, () =>
+        openNumbersCsv(deps, request.principal, request.query),
+      );
       return download(reply, "text/csv; charset=utf-8", filename).send(stream);
     },
   );
@@ -59,15 +83,12 @@ export async function exportRoutes(app: App, deps: Dependencies) {
           "Columns Number, Used by, Company, Partner, Provider, Status, Site, Expiry. `numbers=` as for the CSV. Offered as PhoneNumbers.pdf.",
         querystring: downloadQuerySchema,
         produces: ["application/pdf"],
-        response: { 200: z.string().describe("PDF"), ...errorResponses },
+        response: { 200: z.string().describe("PDF"), ...downloadResponses },
       },
     },
     async (request, reply) => {
-      const { stream, filename } = await openNumbersPdf(
-        deps,
-        request.principal,
-        request.query,
-        describeQuery(request.url),
+      const { stream, filename } = await inSlot(slots, reply, () =>
+        openNumbersPdf(deps, request.principal, request.query, describeQuery(request.url)),
       );
       return download(reply, "application/pdf", filename).send(stream);
     },

@@ -22,6 +22,12 @@ const historySchema = z.object({
       after: snapshotSchema,
     }),
   ),
+  nextCursor: z.string().nullable(),
+});
+
+const historyQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(2000).optional(),
 });
 
 const countsSchema = z.object({
@@ -122,10 +128,23 @@ export async function numberRoutes(app: App, deps: Dependencies) {
 
   app.get(
     "/v1/numbers/:number/history",
-    { schema: { tags, params: numberParams, response: { 200: historySchema, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        summary: "A number's history, oldest first, a page at a time",
+        params: numberParams,
+        querystring: historyQuery,
+        response: { 200: historySchema, ...errorResponses },
+      },
+    },
     async (request) => {
-      const rows = await getHistory(deps, request.principal, parsePathNumber(request.params.number));
-      return { items: rows.map(historyEntryView) };
+      const page = await getHistory(
+        deps,
+        request.principal,
+        parsePathNumber(request.params.number),
+        request.query,
+      );
+      return { items: page.rows.map(historyEntryView), nextCursor: page.nextCursor };
     },
   );
 }

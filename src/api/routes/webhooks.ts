@@ -10,7 +10,7 @@ import {
 } from "../../services/webhooks.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams } from "../schemas.js";
-import { deliveryView, webhookView } from "../views.js";
+import { circuitView, deliveryView, webhookView } from "../views.js";
 
 const tags = ["webhooks"];
 
@@ -31,6 +31,19 @@ const deliverySchema = z.object({
   lastError: z.string().nullable(),
   nextAttemptAt: z.string().nullable(),
 });
+
+const circuitSchema = z
+  .object({
+    endpoint: z.string().describe("The receiving server: scheme, host and port of the URL"),
+    state: z
+      .enum(["closed", "open", "half_open"])
+      .describe(
+        "open: deliveries to this server are paused until pausedUntil; half_open: the next answer decides",
+      ),
+    consecutiveFailures: z.number().int(),
+    pausedUntil: z.string().nullable(),
+  })
+  .describe("The circuit breaker of the webhook's receiving server (shared by every webhook naming it)");
 
 export async function webhookRoutes(app: App, deps: Dependencies) {
   app.post(
@@ -79,17 +92,20 @@ export async function webhookRoutes(app: App, deps: Dependencies) {
         summary: "The delivery log, newest first",
         params: idParams,
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-        response: { 200: z.object({ items: z.array(deliverySchema) }), ...errorResponses },
+        response: {
+          200: z.object({ items: z.array(deliverySchema), circuit: circuitSchema }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
-      const rows = await listWebhookDeliveries(
+      const { rows, circuit } = await listWebhookDeliveries(
         deps,
         request.principal,
         request.params.id,
         request.query.limit,
       );
-      return { items: rows.map(deliveryView) };
+      return { items: rows.map(deliveryView), circuit: circuitView(circuit) };
     },
   );
 }
