@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { insertHistory } from "../../src/db/history.js";
 import {
   addNumber,
   addNumbers,
@@ -186,6 +187,31 @@ describe("Number Management", () => {
       vendor: "singtel",
       sku: "DID-SG",
     });
+    expect(problems).toEqual([]);
+  });
+
+  it("shows a long history a page at a time, later entries on request", async () => {
+    const number = await addNumber({}, world.t.app);
+    const edits = Array.from({ length: 120 }, (_, index) => ({
+      number,
+      at: new Date(Date.UTC(2027, 0, 1, 0, index)),
+      action: "edit" as const,
+      actor: "console-test",
+      remark: `edit ${index + 1}`,
+      transitionId: null,
+      before: { vendor: `v${index}` },
+      after: { vendor: `v${index + 1}` },
+      audience: { ownerIds: [], partnerIds: [] },
+    }));
+    await insertHistory(world.t.deps.db, edits);
+    const { page, problems } = await world.visit(`/console/numbers/${number}`);
+    const history = page.getByRole("region", { name: "History" });
+    const entries = history.locator("tbody tr");
+    await expect.poll(() => entries.count()).toBe(100);
+    await history.getByRole("button", { name: "Show later entries" }).click();
+    await expect.poll(() => entries.count()).toBe(121);
+    await expectText(entries.last(), "edit 120");
+    expect(await history.getByRole("button", { name: "Show later entries" }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
 

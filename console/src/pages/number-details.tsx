@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { api, unwrap } from "../api/client";
 import type { HistoryEntry, NumberView } from "../api/models";
@@ -89,16 +89,30 @@ function changesOf(entry: HistoryEntry): string[] {
     .map((field) => `${field}: ${show(before[field])} → ${show(after[field])}`);
 }
 
+/** A number's history, oldest first, a page of 100 at a time: later pages on request. */
 export function NumberHistory({ number, version }: { number: string; version: number }) {
-  const history = useQuery({
+  const history = useInfiniteQuery({
     queryKey: ["history", number, version],
-    queryFn: () => unwrap(api.GET("/v1/numbers/{number}/history", { params: { path: { number } } })),
+    queryFn: ({ pageParam }) =>
+      unwrap(
+        api.GET("/v1/numbers/{number}/history", {
+          params: { path: { number }, query: pageParam ? { cursor: pageParam } : {} },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
   });
+  const entries = history.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <section aria-labelledby="history-title">
       <h2 id="history-title">History</h2>
       {history.isPending ? <Loading what="history" /> : null}
-      {history.error ? <Problem error={history.error} onRetry={() => history.refetch()} /> : null}
+      {history.error ? (
+        <Problem
+          error={history.error}
+          onRetry={() => (history.data ? history.fetchNextPage() : history.refetch())}
+        />
+      ) : null}
       {history.data ? (
         <div className="table-scroll">
           <table className="data-table history">
@@ -113,7 +127,7 @@ export function NumberHistory({ number, version }: { number: string; version: nu
               </tr>
             </thead>
             <tbody>
-              {history.data.items.map((entry, index) => (
+              {entries.map((entry, index) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: entries have no id of their own and never reorder
                 <tr key={index}>
                   <td>{formatTime(entry.at)}</td>
@@ -132,6 +146,11 @@ export function NumberHistory({ number, version }: { number: string; version: nu
             </tbody>
           </table>
         </div>
+      ) : null}
+      {history.hasNextPage ? (
+        <button type="button" onClick={() => history.fetchNextPage()} disabled={history.isFetchingNextPage}>
+          {history.isFetchingNextPage ? "Loading later entries…" : "Show later entries"}
+        </button>
       ) : null}
     </section>
   );
