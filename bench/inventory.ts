@@ -2,9 +2,11 @@
  * Inventory benchmark: 1,000,000 numbers with realistic spreads. Latency (p50/p99) of the hot
  * searches through the HTTP API of a separate api process; the CSV export of every row beside
  * `COPY (SELECT …) TO STDOUT` of the same statement; the import of a 1,000,000-row file beside a
- * raw `COPY` of the same file; and EXPLAIN (ANALYZE) of the hot queries.
+ * raw `COPY` of the same file; EXPLAIN (ANALYZE) of the hot queries; and the web console's first
+ * page in Chromium (p95 of 20 cold loads).
  *
- * `npm run bench -- inventory`, or on its own: `npx tsx bench/inventory.ts`.
+ * `npm run bench -- inventory` (the runner in bench/run.ts records the JSON).
+ * `BENCH_INVENTORY_PARTS=console` measures only the console (after seeding); the default is all.
  * Starts its own PostgreSQL (fsync on) and Redis in a temp folder and removes them afterwards.
  */
 import { loadavg } from "node:os";
@@ -21,6 +23,7 @@ import {
 } from "../src/db/search.js";
 import { parseSearch, searchQuerySchema } from "../src/services/search.js";
 import { decodeCursor } from "../src/services/search-cursor.js";
+import { measureConsoleLoad } from "./console-load.js";
 import { measureCsvExport, measureImport } from "./inventory-bulk.js";
 import { seedInventory } from "./inventory-data.js";
 import { explainPeopleQueries, measureCounts, measureNamesCost } from "./inventory-people.js";
@@ -28,8 +31,9 @@ import { BENCH_PARTNER_ID, pick, SEARCHES, STATES } from "./inventory-queries.js
 import { type AppProcess, httpRequest, progress, startApp, startStack, summarize } from "./support.js";
 
 const TOTAL = Number(process.env.BENCH_INVENTORY_ROWS ?? 1_000_000);
-/** Which parts to run (comma list of search, export, import); all by default. */
-const PARTS = new Set((process.env.BENCH_INVENTORY_PARTS ?? "search,export,import").split(","));
+/** Which parts to measure: a comma list of console, search, export, import; all by default. */
+const PARTS = new Set((process.env.BENCH_INVENTORY_PARTS ?? "all").split(","));
+const measures = (part: string) => PARTS.has("all") || PARTS.has(part);
 const ITERATIONS = 200;
 const ADMIN_KEY = "bench-inventory-admin-key-0123456789";
 const HEADERS = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -202,8 +206,13 @@ export async function run(): Promise<object> {
     const seedSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
     api = await startApp(stack, "api", { NUMBERS_ADMIN_KEY: ADMIN_KEY });
     const base = `http://127.0.0.1:${api.port}`;
+    let consoleLoad: object | undefined;
+    if (measures("console")) {
+      progress("console: first page in Chromium");
+      consoleLoad = await measureConsoleLoad(base, ADMIN_KEY);
+    }
     let searches: object = {};
-    if (PARTS.has("search")) {
+    if (measures("search")) {
       const { latency, page500Cursor } = await measureQueries(base);
       progress("latency of the same statements as SQL only");
       const sqlLatency = await measureSql(stack.databaseUrl, page500Cursor);
@@ -216,7 +225,7 @@ export async function run(): Promise<object> {
       };
       searches = { latencyMs: latency, sqlLatencyMs: sqlLatency, counts, namesCost, plans };
     }
-    const csvExport = PARTS.has("export")
+    const csvExport = measures("export")
       ? await measureCsvExport({
           pool,
           base,
@@ -230,7 +239,7 @@ export async function run(): Promise<object> {
     started = performance.now();
     // BENCH_INVENTORY_SKIP_IMPORT=1 leaves out the import (minutes) when only the searches changed.
     const importResult =
-      process.env.BENCH_INVENTORY_SKIP_IMPORT || !PARTS.has("import")
+      process.env.BENCH_INVENTORY_SKIP_IMPORT || !measures("import")
         ? "skipped"
         : await measureImport({ pool, stack, rows: TOTAL });
     progress(`import measured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -239,6 +248,7 @@ export async function run(): Promise<object> {
       // The machine is shared: its load average says how much else ran beside the benchmark.
       loadAverage: { start: loadAtStart, end: loadavg().map((value) => Number(value.toFixed(1))) },
       seedSeconds,
+      console: consoleLoad,
       ...searches,
       csvExport,
       import: importResult,

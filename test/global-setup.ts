@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { buildConsole } from "../scripts/build-console.js";
 import { migrateToLatest } from "../src/db/migrate.js";
+import { ensureChromium } from "../src/local/chromium.js";
 import { startLocalPostgres } from "../src/local/postgres.js";
 import { startLocalRedis } from "../src/local/redis.js";
 
@@ -24,6 +26,16 @@ declare module "vitest" {
  * each test file clones.
  */
 export default async function setup(project: TestProject) {
+  // The console's end-to-end tests need it built and a Chromium to drive (`npm test` builds it
+  // before vitest starts; a run of vitest alone gets the same here, rebuilt only when changed).
+  // `npm run console:types` regenerates the types the build checks against: it must not need the build.
+  if (!process.env.NUMBERS_SKIP_CONSOLE_BUILD) await buildConsole();
+  try {
+    ensureChromium((message) => console.error(`numbers: ${message}`));
+  } catch (error) {
+    // Only the browser tests need it; they fail with this message, the rest still run.
+    console.error(`numbers: ${(error as Error).message}`);
+  }
   const dataDir = await mkdtemp(join(tmpdir(), "numbers-test-"));
   const postgres = await startLocalPostgres({ dataDir, database: TEMPLATE_DATABASE, ephemeral: true });
   const redis = await startLocalRedis({ dataDir, ephemeral: true });

@@ -9,6 +9,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { Dependencies } from "../dependencies.js";
 import { requirePlatformAdmin } from "../services/principal.js";
 import { createAuthenticator } from "./authenticate.js";
+import { registerConsole } from "./console.js";
 import { registerDashboard } from "./dashboard.js";
 import { answerUnreadableRequest, errorBody, installErrorHandling } from "./error-handler.js";
 import { guardInput } from "./input-guard.js";
@@ -80,6 +81,7 @@ export async function buildApp(deps: Dependencies): Promise<App> {
   // Before the routes: the OpenAPI document is collected as routes are added.
   await registerOpenApi(app as unknown as FastifyInstance);
   await registerDashboard(app as unknown as FastifyInstance, deps);
+  await registerConsole(app as unknown as FastifyInstance);
 
   await app.register(async (scoped) => {
     const routes = scoped as unknown as App;

@@ -8,6 +8,7 @@ import type { EndpointCircuitRow } from "../db/webhook-endpoints.js";
 import type { WebhookDeliveryRow } from "../db/webhooks.js";
 import { allowedActions } from "../lifecycle/allowed-actions.js";
 import type { PolicyApplyReport } from "../services/apply-policies.js";
+import type { CurrentKey } from "../services/organizations.js";
 import type { Principal } from "../services/principal.js";
 import type { SweepReport } from "../services/sweeps.js";
 import type { AcceptedTransition } from "../services/transitions.js";
@@ -136,6 +137,17 @@ export function noticeView(row: NoticeRow) {
   };
 }
 
+/** `GET /v1/api-keys/current`: the key's role, and its organisation's name and kind. */
+export function currentKeyView({ principal, organization }: CurrentKey) {
+  return {
+    id: principal.keyId,
+    role: principal.role,
+    organizationId: principal.organizationId,
+    organizationName: organization?.name ?? null,
+    organizationKind: organization?.kind ?? null,
+  };
+}
+
 export function organizationView(organization: Organization) {
   return { ...organization, createdAt: iso(organization.createdAt), updatedAt: iso(organization.updatedAt) };
 }
@@ -197,6 +209,16 @@ export function policyApplyReportView(report: PolicyApplyReport) {
 }
 
 export function sweepReportView(report: SweepReport) {
-  return { ...report, at: iso(report.at) };
+  return {
+    ...report,
+    at: iso(report.at),
+    emails: report.emails.map((email) => ({
+      recipient: email.recipient,
+      notices: email.notices.map((notice) => ({
+        kind: notice.kind,
+        numbers: notice.numbers.map((entry) => ({ number: entry.number, expiresAt: iso(entry.expiresAt) })),
+      })),
+    })),
+  };
 }
 export type SweepReportView = ReturnType<typeof sweepReportView>;

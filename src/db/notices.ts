@@ -92,6 +92,36 @@ export async function recordLockNotices(
   return rows;
 }
 
+/** A notice as one e-mail of a sweep carries it. */
+export interface BatchedNotice {
+  recipient: string;
+  kind: NoticeKind;
+  number: string;
+  expiresAt: Date;
+}
+
+/**
+ * The notices of the given e-mails (a sweep's own: their ids come from its run), by recipient,
+ * kind and number. In a dry run this reads the rows the rolled-back transaction recorded.
+ */
+export async function noticesInBatches(db: Db, batchIds: string[]): Promise<BatchedNotice[]> {
+  if (batchIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("notices")
+    .select(["recipient", "kind", "number", "expires_at"])
+    .where("batch_id", "=", sql<string>`ANY(${batchIds}::uuid[])`)
+    .orderBy("recipient")
+    .orderBy("kind")
+    .orderBy("number")
+    .execute();
+  return rows.map((row) => ({
+    recipient: row.recipient,
+    kind: row.kind as NoticeKind,
+    number: row.number,
+    expiresAt: row.expires_at,
+  }));
+}
+
 /** E-mails with notices still unsent: each needs a mail job (a lost one is rebuilt from here). */
 export async function pendingBatchIds(db: Db): Promise<string[]> {
   const rows = await db

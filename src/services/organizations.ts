@@ -188,6 +188,18 @@ export async function deleteApiKey(deps: Dependencies, id: string) {
 }
 
 /**
+ * The key a caller presents, with its organisation's name: what a console needs to greet the
+ * person and to offer only the pages and buttons of the key's role.
+ */
+export async function currentKey(deps: Pick<Dependencies, "db">, principal: Principal) {
+  const organization = principal.organizationId
+    ? await findOrganization(deps.db, principal.organizationId)
+    : null;
+  return { principal, organization };
+}
+export type CurrentKey = Awaited<ReturnType<typeof currentKey>>;
+
+/**
  * NUMBERS_ADMIN_KEY: a platform_admin key with exactly this value is added at the first start.
  * Later starts leave it as it is: once revoked it stays revoked (set a new value to get a new key).
  */

@@ -1,11 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "../db/database.js";
-import { recordLockNotices, recordReservationNotices } from "../db/notices.js";
+import {
+  type BatchedNotice,
+  noticesInBatches,
+  recordLockNotices,
+  recordReservationNotices,
+} from "../db/notices.js";
 import { endCooldowns, expireLocks, expireReservations, withSweepLock } from "../db/sweeps.js";
 import type { Dependencies } from "../dependencies.js";
 import { addDays } from "../lifecycle/periods.js";
 import { LEGAL_MINIMUM_COOLDOWN } from "../lifecycle/policies.js";
-import { NOTICE_DAYS } from "../lifecycle/states.js";
+import { NOTICE_DAYS, type NoticeKind } from "../lifecycle/states.js";
 import { observeSweep } from "../metrics.js";
 import { enqueuePendingNotices } from "./notices.js";
 
@@ -36,6 +41,32 @@ export interface SweepReport {
     lockExpiring: string[];
     lockExpired: string[];
   };
+  /** Who this sweep e-mails (would e-mail, in a dry run) about which numbers: one e-mail per recipient. */
+  emails: SweepEmail[];
+}
+
+export interface SweepEmail {
+  recipient: string;
+  notices: { kind: NoticeKind; numbers: { number: string; expiresAt: Date }[] }[];
+}
+
+/** The run's notices grouped as they travel: per recipient, then per kind of notice. */
+function groupEmails(notices: BatchedNotice[]): SweepEmail[] {
+  const emails = new Map<string, SweepEmail>();
+  for (const notice of notices) {
+    let email = emails.get(notice.recipient);
+    if (!email) {
+      email = { recipient: notice.recipient, notices: [] };
+      emails.set(notice.recipient, email);
+    }
+    let group = email.notices.find((entry) => entry.kind === notice.kind);
+    if (!group) {
+      group = { kind: notice.kind, numbers: [] };
+      email.notices.push(group);
+    }
+    group.numbers.push({ number: notice.number, expiresAt: notice.expiresAt });
+  }
+  return [...emails.values()];
 }
 
 /** Runs every sweep once as of `at`, waiting for a sweep running elsewhere to finish first. */
@@ -78,7 +109,7 @@ async function sweepOnce(deps: Dependencies, options: SweepOptions): Promise<Swe
     await enqueuePendingNotices(deps);
   }
   const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const { numbers: _numbers, ...counts } = report;
+  const { numbers: _numbers, emails: _emails, ...counts } = report;
   const busy =
     report.reservationsExpired + report.locksExpired + report.cooldownsEnded > 0 ||
     Object.values(report.notices).some((count) => count > 0);
@@ -116,16 +147,20 @@ async function applySweeps(
   );
 
   const window = { at, until: addDays(at, NOTICE_DAYS), runId, recordedAt, platformSupportEmail };
-  const reservationExpiring = distinctNumbers(
-    await measured("reservation_notices", () =>
-      inBatches(batchSize, (limit) => recordReservationNotices(db, window, limit)),
-    ),
+  const reservationNotices = await measured("reservation_notices", () =>
+    inBatches(batchSize, (limit) => recordReservationNotices(db, window, limit)),
   );
-  const lockExpiring = distinctNumbers(
-    await measured("lock_notices", () =>
-      inBatches(batchSize, (limit) => recordLockNotices(db, window, limit)),
-    ),
+  const lockNotices = await measured("lock_notices", () =>
+    inBatches(batchSize, (limit) => recordLockNotices(db, window, limit)),
   );
+  const reservationExpiring = distinctNumbers(reservationNotices);
+  const lockExpiring = distinctNumbers(lockNotices);
+  const batchIds = new Set([
+    ...reservationNotices.map((notice) => notice.batchId),
+    ...lockNotices.map((notice) => notice.batchId),
+    ...locksExpired.flatMap((lock) => lock.batchIds),
+  ]);
+  const emails = groupEmails(await noticesInBatches(db, [...batchIds]));
   const lockExpired = sorted(
     locksExpired.filter((lock) => lock.batchIds.length > 0).map((lock) => lock.number),
   );
@@ -149,6 +184,7 @@ async function applySweeps(
       lockExpiring,
       lockExpired,
     },
+    emails,
   };
 }
 

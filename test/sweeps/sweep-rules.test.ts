@@ -22,7 +22,7 @@ import {
 const PLATFORM_DESK = "desk@platform.test";
 let t: TestContext;
 let smtp: SmtpCapture;
-let owner: { id: string };
+let owner: { id: string; billingEmail: string };
 
 beforeAll(async () => {
   smtp = await startSmtpCapture();
@@ -242,6 +242,28 @@ describe("dry run", () => {
     expect(dry.numbers.lockExpired).toContain(numbers[2]);
     expect(dry.numbers.lockExpiring).toContain(numbers[3]);
     expect(dry.numbers.cooldownsEnded).toContain(numbers[4]);
+    // Who would be e-mailed about what: one e-mail per recipient, its notices by kind.
+    const email = (recipient: string) => dry.emails.find((entry) => entry.recipient === recipient);
+    expect(email(owner.billingEmail)?.notices).toEqual([
+      {
+        kind: "reservation_expiring",
+        numbers: [{ number: numbers[1], expiresAt: shift(at, 3 * DAY_MS).toISOString() }],
+      },
+    ]);
+    expect(email(partner.supportEmail!)?.notices).toEqual([
+      {
+        kind: "lock_expired",
+        numbers: [{ number: numbers[2], expiresAt: shift(at, -DAY_MS).toISOString() }],
+      },
+    ]);
+    expect(
+      email(PLATFORM_DESK)?.notices.map((notice) => [notice.kind, notice.numbers.map((n) => n.number)]),
+    ).toEqual(
+      expect.arrayContaining([
+        ["lock_expired", expect.arrayContaining([numbers[2]])],
+        ["lock_expiring", expect.arrayContaining([numbers[3]])],
+      ]),
+    );
     expect(await snapshot()).toEqual(before);
     const jobs = await t.deps.queues.mail.getJobCounts();
     expect(Object.values(jobs).reduce((sum, count) => sum + count, 0)).toBe(0);

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
-import { ROLES } from "../../lifecycle/states.js";
-import { createApiKey, deleteApiKey } from "../../services/organizations.js";
+import { ORGANIZATION_KINDS, ROLES } from "../../lifecycle/states.js";
+import { createApiKey, currentKey, deleteApiKey } from "../../services/organizations.js";
 import type { App } from "../app.js";
 import { errorResponses, idParams } from "../schemas.js";
+import { currentKeyView } from "../views.js";
 
 const tags = ["api keys"];
 
@@ -35,6 +36,27 @@ export async function apiKeyRoutes(app: App, deps: Dependencies) {
       );
       return reply.code(201).send(created);
     },
+  );
+
+  app.get(
+    "/v1/api-keys/current",
+    {
+      schema: {
+        tags,
+        summary: "The key this request presents: its role and organisation (any key)",
+        response: {
+          200: z.object({
+            id: z.string(),
+            role: z.enum(ROLES),
+            organizationId: z.string().nullable(),
+            organizationName: z.string().nullable(),
+            organizationKind: z.enum(ORGANIZATION_KINDS).nullable(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => currentKeyView(await currentKey(deps, request.principal)),
   );
 
   app.delete(

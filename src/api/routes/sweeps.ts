@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Dependencies } from "../../dependencies.js";
+import { NOTICE_KINDS } from "../../lifecycle/states.js";
 import { runSweeps } from "../../services/sweeps.js";
 import type { App } from "../app.js";
 import { errorResponses, time } from "../schemas.js";
@@ -26,6 +27,21 @@ export const sweepReportSchema = z.object({
     lockExpiring: numberList,
     lockExpired: numberList,
   }),
+  emails: z
+    .array(
+      z.object({
+        recipient: z.string(),
+        notices: z.array(
+          z.object({
+            kind: z.enum(NOTICE_KINDS),
+            numbers: z.array(z.object({ number: z.string(), expiresAt: z.string() })),
+          }),
+        ),
+      }),
+    )
+    .describe(
+      "who the sweep e-mails (would e-mail, in a dry run) about which numbers: one e-mail per recipient",
+    ),
 });
 
 export async function sweepRoutes(app: App, deps: Dependencies) {
