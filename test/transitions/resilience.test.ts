@@ -20,10 +20,15 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 async function acceptReservations(count: number) {
-  const numbers = await addNumbers(
-    t.app,
-    Array.from({ length: count }, () => ({ number: freshNumber() })),
-  );
+  const numbers = [];
+  // The API adds at most 50 numbers a request.
+  for (let added = 0; added < count; added += 50)
+    numbers.push(
+      ...(await addNumbers(
+        t.app,
+        Array.from({ length: Math.min(50, count - added) }, () => ({ number: freshNumber() })),
+      )),
+    );
   const ids: string[] = [];
   for (const { number } of numbers) {
     const response = await requestTransition(t.app, number, {
@@ -126,7 +131,8 @@ describe("nothing is lost", () => {
   });
 
   it("finishes every transition when a worker is killed mid-burst", async () => {
-    const { ids } = await acceptReservations(50);
+    // Large enough that one worker at concurrency 1 cannot apply it all between two polls.
+    const { ids } = await acceptReservations(200);
     const first = startRoleProcess(t, "worker", { WORKER_CONCURRENCY: "1" });
     // Let it get going, then kill it without warning while most of the burst is still queued.
     await expect

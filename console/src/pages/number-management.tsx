@@ -1,6 +1,6 @@
 import * as Tabs from "@radix-ui/react-tabs";
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense, useCallback, useMemo, useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { lazy, Suspense, useMemo, useState } from "react";
 import type { NumberView } from "../api/models";
 import { type Column, DataTable } from "../components/data-table";
 import { ExportButtons } from "../components/export-buttons";
@@ -8,6 +8,7 @@ import { Loading, Problem } from "../components/notices";
 import { expiryOf, numberColumn, stateColumn } from "../components/number-cells";
 import { Pager, useCursorTrail } from "../components/pager";
 import { formatCount, formatTime } from "../lib/format";
+import { useRefreshNumbers, whileAnyPending } from "../lib/pending";
 import { useSession } from "../lib/session";
 import { useUrlParams } from "../lib/url-state";
 import { NumberFilters } from "./number-filters";
@@ -17,7 +18,6 @@ const AddNumbers = lazy(() => import("./add-numbers").then((module) => ({ defaul
 
 export function NumberManagement() {
   const session = useSession();
-  const queryClient = useQueryClient();
   const [params, update] = useUrlParams();
   const { tab, sort, filters } = readSearch(params);
   const trail = useCursorTrail(JSON.stringify([tab, sort, filters]));
@@ -31,9 +31,9 @@ export function NumberManagement() {
     ...queries.list,
     placeholderData: keepPreviousData,
     // A pending row settles by itself: look again while any is shown.
-    refetchInterval: (current) => (current.state.data?.items.some((item) => item.pending) ? 1500 : false),
+    refetchInterval: whileAnyPending,
   });
-  const refresh = useCallback(() => queryClient.invalidateQueries({ queryKey: ["numbers"] }), [queryClient]);
+  const refresh = useRefreshNumbers();
 
   const columns = useMemo<Column<NumberView>[]>(
     () => [

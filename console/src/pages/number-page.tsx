@@ -6,13 +6,11 @@ import type { NumberAction, NumberView } from "../api/models";
 import { Loading, Problem, Status, UpdateInProgress } from "../components/notices";
 import { LockIcon } from "../components/number-cells";
 import { ACTION_FORMS, ACTION_ORDER } from "../lib/actions";
+import { PENDING_POLL_MS } from "../lib/pending";
 import { useSession } from "../lib/session";
 import { ActionDialog, type Requested } from "./action-dialog";
 import { NumberAttributes, NumberHistory } from "./number-details";
 import { EditNumber } from "./number-edit";
-
-/** While a transition is pending the page looks again this often, until the number settles. */
-const PENDING_POLL_MS = 1000;
 
 function decodeNumber(raw: string): string {
   try {

@@ -1,5 +1,5 @@
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, type ReactNode, useCallback, useEffect, useId, useMemo, useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { type FormEvent, type ReactNode, useEffect, useId, useMemo, useState } from "react";
 import { api, unwrap } from "../api/client";
 import type { NumberQuery, NumberView } from "../api/models";
 import { type Column, DataTable } from "../components/data-table";
@@ -10,6 +10,7 @@ import { numberColumn, stateColumn } from "../components/number-cells";
 import { Pager, useCursorTrail } from "../components/pager";
 import { STATES } from "../lib/format";
 import { organizationByName } from "../lib/organizations";
+import { useRefreshNumbers, whileAnyPending } from "../lib/pending";
 import { pickParams, useUrlParams } from "../lib/url-state";
 
 const PAGE_SIZE = 50;
@@ -73,7 +74,6 @@ const usedBy = (item: NumberView) =>
  * Company, Partner, Provider and Status; a search field under each heading; tick rows to export.
  */
 export function PhoneNumbers() {
-  const queryClient = useQueryClient();
   const [params, update] = useUrlParams();
   const applied = pickParams(params, SEARCH_PARAMS);
   const sort = params.get("sort") ?? "number";
@@ -91,9 +91,9 @@ export function PhoneNumbers() {
       return unwrap(api.GET("/v1/numbers", { params: { query: { ...query, cursor: trail.cursor } } }));
     },
     placeholderData: keepPreviousData,
-    refetchInterval: (current) => (current.state.data?.items.some((item) => item.pending) ? 1500 : false),
+    refetchInterval: whileAnyPending,
   });
-  const refresh = useCallback(() => queryClient.invalidateQueries({ queryKey: ["numbers"] }), [queryClient]);
+  const refresh = useRefreshNumbers();
 
   const columns = useMemo<Column<NumberView>[]>(
     () => [

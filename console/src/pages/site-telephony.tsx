@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { useLocation } from "wouter";
 import { api, unwrap } from "../api/client";
@@ -11,6 +11,7 @@ import { LockIcon, numberColumn, stateColumn } from "../components/number-cells"
 import { Pager, useCursorTrail } from "../components/pager";
 import { toFormErrors } from "../lib/form-errors";
 import { formatDate } from "../lib/format";
+import { useRefreshNumbers, whileAnyPending } from "../lib/pending";
 import { useSession } from "../lib/session";
 import { pickParams, useUrlParams } from "../lib/url-state";
 import {
@@ -66,7 +67,6 @@ export function SiteTelephony({ siteId }: { siteId?: string }) {
 
 function SiteNumbers({ site }: { site: Site }) {
   const session = useSession();
-  const queryClient = useQueryClient();
   const [params, update] = useUrlParams();
   const filters = pickParams(params, SITE_FILTER_PARAMS);
   const sort = params.get("sort") ?? "number";
@@ -88,9 +88,9 @@ function SiteNumbers({ site }: { site: Site }) {
     queryKey: ["numbers", "site", query, trail.cursor],
     queryFn: () => unwrap(api.GET("/v1/numbers", { params: { query: { ...query, cursor: trail.cursor } } })),
     placeholderData: keepPreviousData,
-    refetchInterval: (current) => (current.state.data?.items.some((item) => item.pending) ? 1000 : false),
+    refetchInterval: whileAnyPending,
   });
-  const refresh = useCallback(() => queryClient.invalidateQueries({ queryKey: ["numbers"] }), [queryClient]);
+  const refresh = useRefreshNumbers();
 
   const act = useCallback(
     async (item: NumberView, action: NumberAction, label: string) => {
