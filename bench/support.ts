@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrateToLatest } from "../src/db/migrate.js";
 import { startLocalPostgres } from "../src/local/postgres.js";
@@ -42,6 +42,10 @@ export async function startStack(log: (message: string) => void = () => {}): Pro
     ephemeral: false,
     log,
     port: await freePort(),
+    // BENCH_STATEMENTS=1: keep per-statement figures (see statementReport).
+    settings: process.env.BENCH_STATEMENTS
+      ? ["shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track_planning=on"]
+      : [],
   };
   const redisOptions = { dataDir, ephemeral: false, log, port: await freePort() };
   let postgres = await startLocalPostgres(postgresOptions);
@@ -52,7 +56,11 @@ export async function startStack(log: (message: string) => void = () => {}): Pro
   const db = new Kysely<unknown>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: postgres.url, max: 1 }) }),
   });
-  await migrateToLatest(db).finally(() => db.destroy());
+  await migrateToLatest(db)
+    .then(async () => {
+      if (process.env.BENCH_STATEMENTS) await sql`CREATE EXTENSION pg_stat_statements`.execute(db);
+    })
+    .finally(() => db.destroy());
   return {
     dataDir,
     databaseUrl: postgres.url,
@@ -105,8 +113,8 @@ export interface AppProcess {
 const appNodeFlags = () => (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
 
 /**
- * Starts `node --import tsx workers/main.ts --role ROLE` against the stack, as production would
- * run it; its output goes to `<dataDir>/ROLE.log`. Resolves once the process serves (api: GET
+ * Starts `node scripts/start.mjs --role ROLE` (what `npm start -- --role ROLE` runs) against the
+ * stack; its output goes to `<dataDir>/ROLE.log`. Resolves once the process serves (api: GET
  * /health) or `ready()` says so.
  */
 export async function startApp(
@@ -119,7 +127,7 @@ export async function startApp(
   const logFile = openSync(join(stack.dataDir, `${role}.log`), "a");
   const child: ChildProcess = spawn(
     process.execPath,
-    [...appNodeFlags(), "--import", "tsx", join(REPO_ROOT, "workers", "main.ts"), "--role", role],
+    [...appNodeFlags(), join(REPO_ROOT, "scripts", "start.mjs"), "--role", role],
     {
       cwd: REPO_ROOT,
       env: {
@@ -181,4 +189,21 @@ const benchStarted = performance.now();
 export function progress(message: string) {
   const seconds = ((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6);
   process.stderr.write(`[${seconds} s] ${message}\n`);
+}
+
+/**
+ * With BENCH_STATEMENTS=1, where Postgres spent its time since the last call: the statements
+ * with the most planning plus execution time, per call and in all; null otherwise.
+ */
+export async function statementReport(pool: pg.Pool, top = 15) {
+  if (!process.env.BENCH_STATEMENTS) return null;
+  const { rows } = await pool.query(
+    `SELECT calls, round((total_plan_time + total_exec_time)::numeric, 1) AS total_ms,
+       round((total_plan_time / calls)::numeric, 3) AS plan_ms, round((total_exec_time / calls)::numeric, 3) AS exec_ms,
+       left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+     FROM pg_stat_statements WHERE calls > 0 ORDER BY total_plan_time + total_exec_time DESC LIMIT $1`,
+    [top],
+  );
+  await pool.query("SELECT pg_stat_statements_reset()");
+  return rows;
 }

@@ -16,6 +16,7 @@ import {
   startApp,
   startCpuMeter,
   startStack,
+  statementReport,
   summarize,
 } from "./support.js";
 import {
@@ -94,10 +95,12 @@ export async function run(): Promise<object> {
       clients: CLIENTS,
       seconds: WARMUP.seconds,
     });
+    await statementReport(pool);
     const saturated = await drive("saturated", numbersFrom(POOLS.saturated, NUMBERS), {
       clients: CLIENTS,
       seconds: SATURATED_SECONDS,
     });
+    const statements = await statementReport(pool);
     const halfRate = Math.max(1, Math.round(saturated.appliedPerSecond / 2));
     const count = Math.min(NUMBERS, halfRate * HALF_RATE_SECONDS);
     const half = await drive("half-rate", numbersFrom(POOLS.halfRate, count), { perSecond: halfRate });
@@ -147,6 +150,7 @@ export async function run(): Promise<object> {
       },
       baseline: { before: baselineBefore, after: baselineAfter, minimalSchema: minimal },
       saturated,
+      ...(statements ? { statementsWhileSaturated: statements } : {}),
       halfRate: half,
     };
   } finally {

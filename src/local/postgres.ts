@@ -24,6 +24,8 @@ export interface LocalPostgresOptions {
   keepOnStop?: boolean;
   /** A fixed port (a restart on the same address); a free one when unset. */
   port?: number;
+  /** More server settings (`name=value`), e.g. to load pg_stat_statements for a benchmark. */
+  settings?: string[];
   log?: (message: string) => void;
 }
 
@@ -67,7 +69,14 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     log(`reusing the PostgreSQL already running on port ${port}`);
   } else {
     port = options.port ?? (await freePort());
-    child = await launch(bin("postgres"), clusterDir, port, owner, options.ephemeral ?? false);
+    child = await launch(
+      bin("postgres"),
+      clusterDir,
+      port,
+      owner,
+      options.ephemeral ?? false,
+      options.settings,
+    );
   }
 
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
@@ -218,6 +227,7 @@ async function launch(
   port: number,
   owner: OsUser | null,
   ephemeral: boolean,
+  extraSettings: string[] = [],
 ) {
   const logFile = openSync(join(dirname(clusterDir), `${clusterName(clusterDir)}.log`), "a");
   if (owner) await chown(join(dirname(clusterDir), `${clusterName(clusterDir)}.log`), owner.uid, owner.gid);
@@ -226,6 +236,7 @@ async function launch(
     "unix_socket_directories=",
     "max_connections=300",
     ...(ephemeral ? ["fsync=off", "synchronous_commit=off", "full_page_writes=off"] : []),
+    ...extraSettings,
   ];
   const child = spawn(
     postgres,
