@@ -1,5 +1,6 @@
 import type { OrganizationKind, Role } from "../lifecycle/states.js";
 import type { Db } from "./database.js";
+import { runPreparedFirst } from "./prepared.js";
 
 export interface ApiKeyRecord {
   id: string;
@@ -40,13 +41,16 @@ export async function ensureBootstrapApiKey(db: Db, key: NewApiKey) {
 }
 
 export async function findApiKey(db: Db, keyHash: string): Promise<ApiKeyRecord | null> {
-  const row = await db
-    .selectFrom("api_keys")
-    .leftJoin("organizations", "organizations.id", "api_keys.organization_id")
-    .select(["api_keys.id", "api_keys.role", "api_keys.organization_id", "organizations.kind"])
-    .where("api_keys.key_hash", "=", keyHash)
-    .where("api_keys.revoked_at", "is", null)
-    .executeTakeFirst();
+  // Every API request runs this: a prepared statement (prepared.ts).
+  const row = await runPreparedFirst(
+    db,
+    db
+      .selectFrom("api_keys")
+      .leftJoin("organizations", "organizations.id", "api_keys.organization_id")
+      .select(["api_keys.id", "api_keys.role", "api_keys.organization_id", "organizations.kind"])
+      .where("api_keys.key_hash", "=", keyHash)
+      .where("api_keys.revoked_at", "is", null),
+  );
   return row
     ? { id: row.id, role: row.role, organizationId: row.organization_id, organizationKind: row.kind }
     : null;

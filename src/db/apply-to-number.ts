@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Trx } from "./database.js";
 import { type HistoryEntry, historyValues } from "./history.js";
+import { runPreparedFirst } from "./prepared.js";
 import type { NumberFacts } from "./scope.js";
 import type { NumberUpdate } from "./tables.js";
 import { finishColumns, type Outcome } from "./transitions.js";
@@ -19,31 +20,35 @@ export async function applyToNumber(
   history: HistoryEntry,
 ) {
   const { number, transitionId, update, now } = change;
-  const row = await trx
-    .with("changed", (db) =>
-      db
-        .updateTable("numbers")
-        .set({
-          ...update,
-          updated_at: now,
-          version: sql<number>`version + 1`,
-          pending_transition_id: null,
-          pending_action: null,
-          pending_since: null,
-        })
-        .where("number", "=", number)
-        .where("pending_transition_id", "=", transitionId)
-        .returning(["number", "owner_id", "site_id", "main_number"]),
-    )
-    .with("history", (db) => db.insertInto("number_history").values(historyValues(history)))
-    .updateTable("transitions")
-    .from("changed")
-    .set(finishColumns(outcome, facts))
-    .where("transitions.id", "=", transitionId)
-    .returningAll("transitions")
-    .returning(["changed.owner_id as number_owner_id", "changed.site_id as number_site_id"])
-    .returning("changed.main_number as number_main_number")
-    .executeTakeFirstOrThrow();
+  // A prepared statement (prepared.ts): one text per set of columns an action changes.
+  const row = await runPreparedFirst(
+    trx,
+    trx
+      .with("changed", (db) =>
+        db
+          .updateTable("numbers")
+          .set({
+            ...update,
+            updated_at: now,
+            version: sql<number>`version + 1`,
+            pending_transition_id: null,
+            pending_action: null,
+            pending_since: null,
+          })
+          .where("number", "=", number)
+          .where("pending_transition_id", "=", transitionId)
+          .returning(["number", "owner_id", "site_id", "main_number"]),
+      )
+      .with("history", (db) => db.insertInto("number_history").values(historyValues(history)))
+      .updateTable("transitions")
+      .from("changed")
+      .set(finishColumns(outcome, facts))
+      .where("transitions.id", "=", transitionId)
+      .returningAll("transitions")
+      .returning(["changed.owner_id as number_owner_id", "changed.site_id as number_site_id"])
+      .returning("changed.main_number as number_main_number"),
+  );
+  if (!row) throw new Error(`Number ${number} is not pending on transition ${transitionId}`);
   const { number_owner_id, number_site_id, number_main_number, ...transition } = row;
   return {
     transition,

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
+import { namePreparedStatements } from "./prepared.js";
 import type { Database } from "./tables.js";
 
 // Bigint counts come back as numbers; every count we take fits in 2^53.
@@ -88,6 +89,7 @@ export function createPool(options: DatabaseOptions): pg.Pool {
   pool.on("connect", (client) => {
     survivesLostConnection(client);
     limitAnswerTime(client, statementTimeout(options) + ANSWER_GRACE_MS);
+    namePreparedStatements(client);
   });
   return pool;
 }

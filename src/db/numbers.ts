@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Db, Trx } from "./database.js";
+import { runPreparedFirst } from "./prepared.js";
 import { inScope, type Scope } from "./scope.js";
 import type { NewNumberRow, NumberRow, NumberUpdate } from "./tables.js";
 
@@ -19,24 +20,27 @@ export async function lockNumber(trx: Trx, number: string, scope: Scope): Promis
  * What accepting a transition reads, in one statement: the number in the key's scope, locked until
  * the transaction ends; the organisation the request names as owner (unlocked; null when it names
  * none or one that does not exist); and the version of the policy set (PolicyCache.atVersion).
+ * A prepared statement (prepared.ts): one text per kind of scope.
  */
 export async function lockNumberForRequest(trx: Trx, number: string, scope: Scope, ownerId: string | null) {
-  const row = await trx
-    .selectFrom("numbers")
-    .leftJoin("organizations as requested_owner", (join) =>
-      join.on(sql<string>`requested_owner.id`, "=", sql<string>`${ownerId}::uuid`),
-    )
-    .selectAll("numbers")
-    .select([
-      "requested_owner.id as owner_org_id",
-      "requested_owner.kind as owner_org_kind",
-      "requested_owner.partner_id as owner_org_partner_id",
-      sql<number>`(SELECT version FROM number_policy_set)`.as("policy_version"),
-    ])
-    .where("numbers.number", "=", number)
-    .where(inScope(scope))
-    .forUpdate(["numbers"])
-    .executeTakeFirst();
+  const row = await runPreparedFirst(
+    trx,
+    trx
+      .selectFrom("numbers")
+      .leftJoin("organizations as requested_owner", (join) =>
+        join.on(sql<string>`requested_owner.id`, "=", sql<string>`${ownerId}::uuid`),
+      )
+      .selectAll("numbers")
+      .select([
+        "requested_owner.id as owner_org_id",
+        "requested_owner.kind as owner_org_kind",
+        "requested_owner.partner_id as owner_org_partner_id",
+        sql<number>`(SELECT version FROM number_policy_set)`.as("policy_version"),
+      ])
+      .where("numbers.number", "=", number)
+      .where(inScope(scope))
+      .forUpdate(["numbers"]),
+  );
   if (!row) return null;
   const { owner_org_id, owner_org_kind, owner_org_partner_id, policy_version, ...numberRow } = row;
   return {

@@ -47,11 +47,6 @@ export interface PolicySet {
 }
 
 /** The version of the policy set: one primary-key read, to tell whether a cached set is current. */
-export async function readPolicyVersion(db: Db): Promise<number> {
-  const row = await db.selectFrom("number_policy_set").select("version").executeTakeFirstOrThrow();
-  return row.version;
-}
-
 /** The whole set and its version, read by one statement so the two always agree. */
 export async function readPolicySet(db: Db): Promise<PolicySet> {
   const rows = await db

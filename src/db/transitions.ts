@@ -3,6 +3,7 @@ import type { OrganizationFacts, TransitionRequest } from "../lifecycle/number-s
 import type { TransitionOutcome } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
 import { type HistoryEntry, historyValues } from "./history.js";
+import { runPrepared } from "./prepared.js";
 import { audienceOf, audienceSql, type NumberFacts, type Scope, visibleIn } from "./scope.js";
 import type { NumberRow, TransitionRow } from "./tables.js";
 
@@ -44,18 +45,14 @@ function toTransition(row: TransitionRow): Transition {
  * Records new transitions and marks their numbers pending, in one statement: a number is never
  * pending without its transition row, nor the other way round. Each row records who could see
  * the number when it was asked for (the number is unchanged until the transition finishes).
- * One array per column, so any number of transitions takes the same few parameters.
+ * A prepared statement (prepared.ts); any number of transitions takes the same few parameters.
  */
 export async function insertPendingTransitions(trx: Trx, transitions: NewTransition[]) {
   if (transitions.length === 0) return;
-  const column = <T>(value: (t: NewTransition) => T) => transitions.map(value);
-  await sql`
-    WITH input AS (
-      SELECT * FROM unnest(${column((t) => t.id)}::uuid[], ${column((t) => t.number)}::text[],
-        ${column((t) => t.request.action)}::text[], ${column((t) => JSON.stringify(requestJson(t.request)))}::jsonb[],
-        ${column((t) => t.actor)}::text[], ${column((t) => t.requestedAt)}::timestamptz[])
-        AS t(id, number, action, request, actor, requested_at)
-    ), inserted AS (
+  await runPrepared(
+    trx,
+    sql`
+    WITH input AS (${transitionsInput(transitions)}), inserted AS (
       INSERT INTO transitions (id, number, action, status, request, actor, requested_at, enqueued_at, visible_to)
       -- enqueued_at: wall-clock time of the database, not the business clock: staleness is operational.
       SELECT input.id, input.number, input.action, 'pending', input.request, input.actor, input.requested_at,
@@ -65,24 +62,31 @@ export async function insertPendingTransitions(trx: Trx, transitions: NewTransit
     )
     UPDATE numbers SET pending_transition_id = inserted.id, pending_action = inserted.action,
       pending_since = inserted.requested_at
-    FROM inserted WHERE numbers.number = inserted.number`.execute(trx);
+    FROM inserted WHERE numbers.number = inserted.number`,
+  );
+}
+
+/**
+ * The new transitions as rows (id, number, action, request, actor, requested_at). One is given as
+ * plain values: its prepared statement then has a generic plan as good as a planned one, where
+ * Postgres would guess a hundred rows for arrays and plan every run again.
+ */
+function transitionsInput(transitions: NewTransition[]) {
+  const request = (t: NewTransition) => JSON.stringify(requestJson(t.request));
+  const [only] = transitions;
+  if (transitions.length === 1 && only)
+    return sql`SELECT ${only.id}::uuid AS id, ${only.number}::text AS number, ${only.request.action}::text AS action,
+      ${request(only)}::jsonb AS request, ${only.actor}::text AS actor, ${only.requestedAt}::timestamptz AS requested_at`;
+  const column = <T>(value: (t: NewTransition) => T) => transitions.map(value);
+  return sql`SELECT * FROM unnest(${column((t) => t.id)}::uuid[], ${column((t) => t.number)}::text[],
+      ${column((t) => t.request.action)}::text[], ${column(request)}::jsonb[],
+      ${column((t) => t.actor)}::text[], ${column((t) => t.requestedAt)}::timestamptz[])
+      AS t(id, number, action, request, actor, requested_at)`;
 }
 
 export async function findTransition(db: Db, id: string): Promise<Transition | null> {
   const row = await db.selectFrom("transitions").selectAll().where("id", "=", id).executeTakeFirst();
   return row ? toTransition(row) : null;
-}
-
-/** The transitions among `ids`, in the order of their numbers: the order a batch locks them in. */
-export async function inNumberOrder(db: Db, ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom("transitions")
-    .select("id")
-    .where("id", "=", sql<string>`ANY(${ids}::uuid[])`)
-    .orderBy("number")
-    .execute();
-  return rows.map((row) => row.id);
 }
 
 /**
@@ -104,91 +108,108 @@ export async function findVisibleTransition(
   return row ? toTransition(row) : null;
 }
 
+/** A pending transition with its number, both locked; see lockPendingWithNumbers. */
+export interface LockedTransition {
+  transition: Transition;
+  number: NumberRow;
+  /** The organisation the request names as owner, unlocked; null when it names none or one that does not exist. */
+  requestedOwner: OrganizationFacts | null;
+  /** The version of the policy set when they were locked (PolicyCache.atVersion). */
+  policyVersion: number;
+}
+
 /**
- * The pending transition and its number, both locked, in one statement; null when a worker
- * already finished it (a redelivered job). The organisation the request names as owner comes
- * with them, unlocked (null when it names none or one that does not exist).
+ * The pending transitions among `ids` and their numbers, locked in number order (so two batches
+ * cannot deadlock), with what deciding them needs besides: one statement for a whole batch of the
+ * worker. A transition a worker already finished (a redelivered job) is not among them. Each row
+ * may be read ahead of the others' changes: applying a transition writes only its own number.
  */
-export async function lockPendingWithNumber(
-  trx: Trx,
-  id: string,
-): Promise<{ transition: Transition; number: NumberRow; requestedOwner: OrganizationFacts | null } | null> {
-  const row = await trx
-    .selectFrom("transitions as t")
-    .innerJoin("numbers", "numbers.number", "t.number")
-    .leftJoin("organizations as requested_owner", (join) =>
-      join.on(sql<string>`requested_owner.id`, "=", sql<string>`(t.request->>'ownerId')::uuid`),
-    )
-    .selectAll("numbers")
-    .select([
-      "requested_owner.id as owner_org_id",
-      "requested_owner.kind as owner_org_kind",
-      "requested_owner.partner_id as owner_org_partner_id",
-    ])
-    .select([
-      "t.id as t_id",
-      "t.action as t_action",
-      "t.status as t_status",
-      "t.request as t_request",
-      "t.actor as t_actor",
-      "t.error_code as t_error_code",
-      "t.error_message as t_error_message",
-      "t.before as t_before",
-      "t.after as t_after",
-      "t.requested_at as t_requested_at",
-      "t.enqueued_at as t_enqueued_at",
-      "t.finished_at as t_finished_at",
-      "t.visible_to as t_visible_to",
-      "t.failed_attempts as t_failed_attempts",
-    ])
-    .where("t.id", "=", id)
-    .where("t.status", "=", "pending")
-    .forUpdate(["t", "numbers"])
-    .executeTakeFirst();
-  if (!row) return null;
-  const {
-    owner_org_id,
-    owner_org_kind,
-    owner_org_partner_id,
-    t_id,
-    t_action,
-    t_status,
-    t_request,
-    t_actor,
-    t_error_code,
-    t_error_message,
-    t_before,
-    t_after,
-    t_requested_at,
-    t_enqueued_at,
-    t_finished_at,
-    t_visible_to,
-    t_failed_attempts,
-    ...number
-  } = row;
-  return {
-    number,
-    requestedOwner: owner_org_id
-      ? { id: owner_org_id, kind: owner_org_kind!, partnerId: owner_org_partner_id ?? null }
-      : null,
-    transition: toTransition({
-      id: t_id,
-      number: number.number,
-      action: t_action,
-      status: t_status,
-      request: t_request,
-      actor: t_actor,
-      error_code: t_error_code,
-      error_message: t_error_message,
-      before: t_before,
-      after: t_after,
-      requested_at: t_requested_at,
-      enqueued_at: t_enqueued_at,
-      finished_at: t_finished_at,
-      visible_to: t_visible_to,
-      failed_attempts: t_failed_attempts,
-    }),
-  };
+export async function lockPendingWithNumbers(trx: Trx, ids: string[]): Promise<LockedTransition[]> {
+  if (ids.length === 0) return [];
+  // A prepared statement (prepared.ts).
+  const rows = await runPrepared(
+    trx,
+    trx
+      .selectFrom("transitions as t")
+      .innerJoin("numbers", "numbers.number", "t.number")
+      .leftJoin("organizations as requested_owner", (join) =>
+        join.on(sql<string>`requested_owner.id`, "=", sql<string>`(t.request->>'ownerId')::uuid`),
+      )
+      .selectAll("numbers")
+      .select([
+        "requested_owner.id as owner_org_id",
+        "requested_owner.kind as owner_org_kind",
+        "requested_owner.partner_id as owner_org_partner_id",
+        sql<number>`(SELECT version FROM number_policy_set)`.as("policy_version"),
+      ])
+      .select([
+        "t.id as t_id",
+        "t.action as t_action",
+        "t.status as t_status",
+        "t.request as t_request",
+        "t.actor as t_actor",
+        "t.error_code as t_error_code",
+        "t.error_message as t_error_message",
+        "t.before as t_before",
+        "t.after as t_after",
+        "t.requested_at as t_requested_at",
+        "t.enqueued_at as t_enqueued_at",
+        "t.finished_at as t_finished_at",
+        "t.visible_to as t_visible_to",
+        "t.failed_attempts as t_failed_attempts",
+      ])
+      .where("t.id", "=", sql<string>`ANY(${ids}::uuid[])`)
+      .where("t.status", "=", "pending")
+      .orderBy("numbers.number")
+      .forUpdate(["t", "numbers"]),
+  );
+  return rows.map((row) => {
+    const {
+      owner_org_id,
+      owner_org_kind,
+      owner_org_partner_id,
+      policy_version,
+      t_id,
+      t_action,
+      t_status,
+      t_request,
+      t_actor,
+      t_error_code,
+      t_error_message,
+      t_before,
+      t_after,
+      t_requested_at,
+      t_enqueued_at,
+      t_finished_at,
+      t_visible_to,
+      t_failed_attempts,
+      ...number
+    } = row;
+    return {
+      number,
+      requestedOwner: owner_org_id
+        ? { id: owner_org_id, kind: owner_org_kind!, partnerId: owner_org_partner_id ?? null }
+        : null,
+      policyVersion: policy_version,
+      transition: toTransition({
+        id: t_id,
+        number: number.number,
+        action: t_action,
+        status: t_status,
+        request: t_request,
+        actor: t_actor,
+        error_code: t_error_code,
+        error_message: t_error_message,
+        before: t_before,
+        after: t_after,
+        requested_at: t_requested_at,
+        enqueued_at: t_enqueued_at,
+        finished_at: t_finished_at,
+        visible_to: t_visible_to,
+        failed_attempts: t_failed_attempts,
+      }),
+    };
+  });
 }
 
 export interface Outcome {

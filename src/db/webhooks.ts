@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { DeliveryStatus } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
+import { runPrepared } from "./prepared.js";
 import { audienceSql, type NumberFacts } from "./scope.js";
 
 export type { NumberFacts };
@@ -103,7 +104,10 @@ export async function insertEventsWithDeliveries(
     owners: present(event.facts.ownerIds),
     partners: present(event.facts.partnerIds),
   }));
-  const { rows } = await sql<{ count: string }>`
+  // Each worker batch runs it: a prepared statement (prepared.ts).
+  const rows = await runPrepared(
+    trx,
+    sql<{ count: string }>`
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
         AS x(id uuid, number text, data jsonb, owners uuid[], partners uuid[])
@@ -128,7 +132,8 @@ export async function insertEventsWithDeliveries(
       SELECT event_id, webhook_id, ${at} FROM pairs
       RETURNING 1
     )
-    SELECT count(*) AS count FROM inserted`.execute(trx);
+    SELECT count(*) AS count FROM inserted`,
+  );
   return Number(rows[0]?.count ?? 0);
 }
 

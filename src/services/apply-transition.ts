@@ -7,8 +7,8 @@ import { finishPending } from "../db/numbers.js";
 import type { NumberRow } from "../db/tables.js";
 import {
   finishTransition,
-  inNumberOrder,
-  lockPendingWithNumber,
+  type LockedTransition,
+  lockPendingWithNumbers,
   type Transition,
 } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
@@ -35,20 +35,15 @@ export async function applyTransition(
   deps: Dependencies,
   transitionId: string,
 ): Promise<AppliedOutcome | null> {
-  return deps.db.transaction().execute(async (trx) => {
-    const events = new TransitionEvents();
-    const sources = { config: deps.config, policies: await deps.policies.current(trx) };
-    const outcome = await applyPending(trx, deps, transitionId, sources, events);
-    await events.record(trx, deps.clock.now());
-    return outcome;
-  });
+  const outcomes = await applyTransitions(deps, [transitionId]);
+  return outcomes.get(transitionId) ?? null;
 }
 
 /**
  * Applies several pending transitions in ONE database transaction, each still decided on its own
  * locked row and recorded on its own: the commit (an fsync) is what limits throughput, so a
- * worker shares it between the jobs it holds (docs/benchmarks.md#transitions). Numbers are locked in number
- * order so two batches cannot deadlock on them. All or nothing: if the batch fails, the caller
+ * worker shares it between the jobs it holds (docs/benchmarks.md#transitions). Numbers are locked
+ * in number order so two batches cannot deadlock on them. All or nothing: if the batch fails, the caller
  * applies each transition alone.
  */
 export async function applyTransitions(
@@ -70,29 +65,33 @@ export async function applyPendingTransitions(
   transitionIds: string[],
 ): Promise<Map<string, AppliedOutcome | null>> {
   const outcomes = new Map<string, AppliedOutcome | null>(transitionIds.map((id) => [id, null]));
+  const batch = await lockPendingWithNumbers(trx, transitionIds);
+  if (batch.length === 0) return outcomes;
   const events = new TransitionEvents();
-  // One check of the policy set for the whole batch: it shares one transaction anyway.
-  const sources = { config: deps.config, policies: await deps.policies.current(trx) };
-  for (const id of await inNumberOrder(trx, transitionIds))
-    outcomes.set(id, await applyPending(trx, deps, id, sources, events));
+  // One policy set for the whole batch, as of its locks: it shares one transaction anyway.
+  const sources = {
+    config: deps.config,
+    policies: await deps.policies.atVersion(trx, batch[0]!.policyVersion),
+  };
+  for (const locked of batch)
+    outcomes.set(locked.transition.id, await applyPending(trx, deps, locked, sources, events));
   await events.record(trx, deps.clock.now());
   return outcomes;
 }
 
 /**
- * Lock the transition and its number, decide again on the fresh row, write the change, its
- * history entry, its webhook event and the outcome, lift the pending marker.
+ * Decide again on the locked, fresh row, write the change, its history entry, its webhook event
+ * and the outcome, lift the pending marker.
  */
 async function applyPending(
   trx: Trx,
   deps: Dependencies,
-  transitionId: string,
+  locked: LockedTransition,
   sources: PeriodSources,
   events: TransitionEvents,
-): Promise<AppliedOutcome | null> {
-  const locked = await lockPendingWithNumber(trx, transitionId);
-  if (!locked) return null;
+): Promise<AppliedOutcome> {
   const { transition, number: row } = locked;
+  const transitionId = transition.id;
   const now = deps.clock.now();
   const { request } = transition;
   const snapshot = toSnapshot(row);
@@ -176,7 +175,7 @@ export async function rejectUnappliable(
   message: string,
 ): Promise<AppliedOutcome | null> {
   return deps.db.transaction().execute(async (trx) => {
-    const locked = await lockPendingWithNumber(trx, transitionId);
+    const [locked] = await lockPendingWithNumbers(trx, [transitionId]);
     if (!locked) return null;
     const now = deps.clock.now();
     const events = new TransitionEvents();

@@ -1,5 +1,5 @@
 import type { Db } from "../db/database.js";
-import { type PolicySet, readPolicySet, readPolicyVersion, replacePolicySet } from "../db/policies.js";
+import { type PolicySet, readPolicySet, replacePolicySet } from "../db/policies.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError } from "../error-codes.js";
 import { belowLegalMinimum } from "../lifecycle/legal-minimum.js";
@@ -7,19 +7,15 @@ import type { NumberPolicy } from "../lifecycle/policies.js";
 import type { Principal } from "./principal.js";
 
 /**
- * The policy set, kept in memory by each process. Every read checks the set's version with one
- * primary-key read in the caller's transaction and reloads the set only when another process (or
- * this one) replaced it: a decision never uses a set older than the one committed when it began,
- * however many API and worker processes run.
+ * The policy set, kept in memory by each process. Every decision reads the set's version in the
+ * statement that locks its number (the API's, the worker's) and reloads the set only when another
+ * process (or this one) replaced it: a decision never uses a set older than the one committed
+ * when it began, however many API and worker processes run.
  */
 export class PolicyCache {
   private cached: PolicySet | null = null;
 
-  async current(db: Db): Promise<readonly NumberPolicy[]> {
-    return this.atVersion(db, await readPolicyVersion(db));
-  }
-
-  /** As `current`, for a caller that read the version itself (with its other reads, in one statement). */
+  /** The set at `version`, which the caller read with its other reads, in one statement. */
   async atVersion(db: Db, version: number): Promise<readonly NumberPolicy[]> {
     if (this.cached?.version === version) return this.cached.policies;
     // Read with its own version in one statement: a set replaced meanwhile is simply newer.
