@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { PROJECT_ROOT } from "../project-root.js";
 
 /** Where `npm start` / `npm test` build the console (scripts/build-console.ts); never committed. */
-export const CONSOLE_DIST = fileURLToPath(new URL("../../console/dist/", import.meta.url));
+export const CONSOLE_DIST = join(PROJECT_ROOT, "console", "dist");
 
 /**
  * The console runs only its own files and talks only to this origin: no inline script or style,
@@ -56,7 +57,7 @@ export async function registerConsole(app: FastifyInstance) {
     });
 
     const page = (reply: FastifyReply) => {
-      if (!existsSync(`${CONSOLE_DIST}index.html`))
+      if (!existsSync(join(CONSOLE_DIST, "index.html")))
         return reply
           .code(503)
           .type("text/plain; charset=utf-8")

@@ -55,13 +55,16 @@ export function startNodeProcess(
   return { child, output: () => output, stdout: () => stdout };
 }
 
-/** Starts `workers/main.ts --role ROLE` as its own process against the test context's services. */
+/**
+ * Starts a role as its own process against the test context's services, as `npm start -- --role
+ * ROLE` does: the compiled server (scripts/start.mjs).
+ */
 export function startRoleProcess(
   t: TestContext,
   role: ProcessRole,
   env: Record<string, string> = {},
 ): StartedProcess {
-  return startNodeProcess("workers/main.ts", ["--role", role], { ...servicesOf(t), PORT: "0", ...env });
+  return startNodeProcess("scripts/start.mjs", ["--role", role], { ...servicesOf(t), PORT: "0", ...env }, []);
 }
 
 /** Waits until `check` answers 200; fails with the process's output if it exits first. */
