@@ -17,15 +17,15 @@ export async function lockNumber(trx: Trx, number: string, scope: Scope): Promis
 }
 
 /**
- * What accepting a transition reads, in one statement: the number in the key's scope, locked until
- * the transaction ends; the organisation the request names as owner (unlocked; null when it names
+ * What accepting a transition reads, in one statement: the number in the key's scope (unlocked:
+ * the insert that records the transition checks the number's version); the organisation the request names as owner (unlocked; null when it names
  * none or one that does not exist); and the version of the policy set (PolicyCache.atVersion).
  * A prepared statement (prepared.ts): one text per kind of scope.
  */
-export async function lockNumberForRequest(trx: Trx, number: string, scope: Scope, ownerId: string | null) {
+export async function readNumberForRequest(db: Db, number: string, scope: Scope, ownerId: string | null) {
   const row = await runPreparedFirst(
-    trx,
-    trx
+    db,
+    db
       .selectFrom("numbers")
       .leftJoin("organizations as requested_owner", (join) =>
         join.on(sql<string>`requested_owner.id`, "=", sql<string>`${ownerId}::uuid`),
@@ -38,8 +38,7 @@ export async function lockNumberForRequest(trx: Trx, number: string, scope: Scop
         sql<number>`(SELECT version FROM number_policy_set)`.as("policy_version"),
       ])
       .where("numbers.number", "=", number)
-      .where(inScope(scope))
-      .forUpdate(["numbers"]),
+      .where(inScope(scope)),
   );
   if (!row) return null;
   const { owner_org_id, owner_org_kind, owner_org_partner_id, policy_version, ...numberRow } = row;

@@ -209,28 +209,28 @@ export async function claimFreeSiteNumbers(
 }
 
 /**
- * What the site rules need to know about `organizationId` at the number's site. When `lock` is set
- * the organisation's entitlement row is locked first, so the counts read after it cannot be
- * changed by a concurrent activation until this transaction ends.
+ * What the site rules need to know about `organizationId` at the number's site. With `lockIn`,
+ * the organisation's entitlement row is locked first in that transaction, so the counts read
+ * after it cannot be changed by a concurrent activation until it ends.
  */
 export async function loadSiteFacts(
-  trx: Trx,
+  db: Db,
   number: { number: string; siteId: string },
   organizationId: string,
-  options: { lock: boolean; now: Date },
+  options: { lockIn: Trx | null; now: Date },
 ): Promise<SiteFacts> {
-  const site = await findSite(trx, number.siteId);
-  const organizationAtSite = !!site && (await isAtSite(trx, site, organizationId));
+  const site = await findSite(db, number.siteId);
+  const organizationAtSite = !!site && (await isAtSite(db, site, organizationId));
   // An organisation that is not at the site is refused anyway; no entitlement row for it.
   const voiceServices =
-    organizationAtSite && options.lock
-      ? await lockEntitlement(trx, number.siteId, organizationId, options.now)
-      : await findVoiceServices(trx, number.siteId, organizationId);
-  const mains = await findMainNumbers(trx, number.siteId, organizationId, number.number);
+    organizationAtSite && options.lockIn
+      ? await lockEntitlement(options.lockIn, number.siteId, organizationId, options.now)
+      : await findVoiceServices(db, number.siteId, organizationId);
+  const mains = await findMainNumbers(db, number.siteId, organizationId, number.number);
   return {
     organizationAtSite,
     organizationHasMainNumber: mains.length > 0,
-    activeNumbers: await countActiveNumbers(trx, number.siteId, organizationId),
+    activeNumbers: await countActiveNumbers(db, number.siteId, organizationId),
     voiceServices,
   };
 }

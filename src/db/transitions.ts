@@ -13,6 +13,8 @@ export interface NewTransition {
   request: TransitionRequest;
   actor: string;
   requestedAt: Date;
+  /** Record it only if the number is still at this version (the API decided on that row). */
+  expectedVersion?: number;
 }
 
 /** A transition row with its request read back into the one domain shape. */
@@ -43,31 +45,42 @@ function toTransition(row: TransitionRow): Transition {
 
 /**
  * Records new transitions and marks their numbers pending, in one statement: a number is never
- * pending without its transition row, nor the other way round. Each row records who could see
- * the number when it was asked for (the number is unchanged until the transition finishes).
- * A prepared statement (prepared.ts); any number of transitions takes the same few parameters.
+ * pending without its transition row, nor the other way round. A number that is already pending,
+ * or no longer at the transition's `expectedVersion`, gets none: the statement locks each number
+ * and checks both on its latest row, so of two racing requests only one is recorded. Returns the
+ * ids recorded. Each row records who could see the number when it was asked for (the number is
+ * unchanged until the transition finishes). A prepared statement (prepared.ts); any number of
+ * transitions takes the same few parameters.
  */
-export async function insertPendingTransitions(trx: Trx, transitions: NewTransition[]) {
-  if (transitions.length === 0) return;
-  await runPrepared(
-    trx,
-    sql`
-    WITH input AS (${transitionsInput(transitions)}), inserted AS (
+export async function insertPendingTransitions(db: Db, transitions: NewTransition[]): Promise<Set<string>> {
+  if (transitions.length === 0) return new Set();
+  const rows = await runPrepared(
+    db,
+    sql<{ id: string }>`
+    WITH input AS (${transitionsInput(transitions)}), free AS (
+      SELECT numbers.number, numbers.owner_id, numbers.partner_id
+      FROM numbers JOIN input ON numbers.number = input.number
+      WHERE numbers.pending_transition_id IS NULL AND (input.version IS NULL OR numbers.version = input.version)
+      ORDER BY numbers.number
+      FOR UPDATE OF numbers
+    ), inserted AS (
       INSERT INTO transitions (id, number, action, status, request, actor, requested_at, enqueued_at, visible_to)
       -- enqueued_at: wall-clock time of the database, not the business clock: staleness is operational.
       SELECT input.id, input.number, input.action, 'pending', input.request, input.actor, input.requested_at,
-        now(), ${audienceSql(sql`ARRAY[numbers.owner_id]`, sql`ARRAY[numbers.partner_id]`)}
-      FROM input JOIN numbers ON numbers.number = input.number
+        now(), ${audienceSql(sql`ARRAY[free.owner_id]`, sql`ARRAY[free.partner_id]`)}
+      FROM input JOIN free ON free.number = input.number
       RETURNING id, number, action, requested_at
     )
     UPDATE numbers SET pending_transition_id = inserted.id, pending_action = inserted.action,
       pending_since = inserted.requested_at
-    FROM inserted WHERE numbers.number = inserted.number`,
+    FROM inserted WHERE numbers.number = inserted.number
+    RETURNING inserted.id`,
   );
+  return new Set(rows.map((row) => row.id));
 }
 
 /**
- * The new transitions as rows (id, number, action, request, actor, requested_at). One is given as
+ * The new transitions as rows (id, number, action, request, actor, requested_at, version). One is given as
  * plain values: its prepared statement then has a generic plan as good as a planned one, where
  * Postgres would guess a hundred rows for arrays and plan every run again.
  */
@@ -76,12 +89,14 @@ function transitionsInput(transitions: NewTransition[]) {
   const [only] = transitions;
   if (transitions.length === 1 && only)
     return sql`SELECT ${only.id}::uuid AS id, ${only.number}::text AS number, ${only.request.action}::text AS action,
-      ${request(only)}::jsonb AS request, ${only.actor}::text AS actor, ${only.requestedAt}::timestamptz AS requested_at`;
+      ${request(only)}::jsonb AS request, ${only.actor}::text AS actor, ${only.requestedAt}::timestamptz AS requested_at,
+      ${only.expectedVersion ?? null}::integer AS version`;
   const column = <T>(value: (t: NewTransition) => T) => transitions.map(value);
   return sql`SELECT * FROM unnest(${column((t) => t.id)}::uuid[], ${column((t) => t.number)}::text[],
       ${column((t) => t.request.action)}::text[], ${column(request)}::jsonb[],
-      ${column((t) => t.actor)}::text[], ${column((t) => t.requestedAt)}::timestamptz[])
-      AS t(id, number, action, request, actor, requested_at)`;
+      ${column((t) => t.actor)}::text[], ${column((t) => t.requestedAt)}::timestamptz[],
+      ${column((t) => t.expectedVersion ?? null)}::integer[])
+      AS t(id, number, action, request, actor, requested_at, version)`;
 }
 
 export async function findTransition(db: Db, id: string): Promise<Transition | null> {

@@ -97,6 +97,7 @@ async function applyPending(
   const snapshot = toSnapshot(row);
   const context = await loadDecisionContext(trx, snapshot, request, sources, now, {
     requestedOwner: locked.requestedOwner,
+    serializeIn: trx,
   });
   const decision = decide(snapshot, request, context);
   const before = historySnapshot(snapshot);

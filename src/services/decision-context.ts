@@ -1,5 +1,5 @@
 import type { Config } from "../config.js";
-import type { Trx } from "../db/database.js";
+import type { Db, Trx } from "../db/database.js";
 import { findOrganization } from "../db/organizations.js";
 import { loadSiteFacts } from "../db/sites.js";
 import type { DecisionContext, NumberSnapshot, TransitionRequest } from "../lifecycle/number-state.js";
@@ -15,15 +15,22 @@ export interface PeriodSources {
   policies: readonly NumberPolicy[];
 }
 
-/** Gathers what decide() needs beyond the number row, inside the caller's transaction. */
+/**
+ * Gathers what decide() needs beyond the number row. The worker, which decides for good, passes
+ * its transaction as `serializeIn`; the API's decision is a check before the worker's (docs/domain.md).
+ */
 export async function loadDecisionContext(
-  trx: Trx,
+  db: Db,
   number: NumberSnapshot,
   request: TransitionRequest,
   sources: PeriodSources,
   now: Date,
-  /** The requested owner when the caller has already read it (null: no such organisation). */
-  known: { requestedOwner?: DecisionContext["requestedOwner"] } = {},
+  known: {
+    /** The requested owner when the caller has already read it (null: no such organisation). */
+    requestedOwner?: DecisionContext["requestedOwner"];
+    /** Where rules that count other numbers serialise on the organisation's entitlement row. */
+    serializeIn?: Trx;
+  } = {},
 ): Promise<DecisionContext> {
   const context: DecisionContext = {
     now,
@@ -31,7 +38,7 @@ export async function loadDecisionContext(
   };
   if (request.ownerId && known.requestedOwner !== undefined) context.requestedOwner = known.requestedOwner;
   else if (request.ownerId) {
-    const owner = await findOrganization(trx, request.ownerId);
+    const owner = await findOrganization(db, request.ownerId);
     context.requestedOwner = owner ? { id: owner.id, kind: owner.kind, partnerId: owner.partnerId } : null;
   }
   const inUsableState = number.state === "available" || number.state === "reserved";
@@ -42,13 +49,13 @@ export async function loadDecisionContext(
     if (organizationId && context.requestedOwner !== null) {
       // Serialise on the organisation's entitlement row where a rule counts other numbers:
       // the entitlement (activate) and the one-main-number rule.
-      const lock = request.action === "activate" || number.mainNumber;
+      const serialize = request.action === "activate" || number.mainNumber;
       context.site = await loadSiteFacts(
-        trx,
+        db,
         { number: number.number, siteId: number.siteId },
         organizationId,
         {
-          lock,
+          lockIn: serialize ? (known.serializeIn ?? null) : null,
           now,
         },
       );

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { Trx } from "../db/database.js";
+import type { Db } from "../db/database.js";
 import { saveIdempotencyKey } from "../db/idempotency-keys.js";
 import { toSnapshot } from "../db/number-columns.js";
-import { lockNumberForRequest } from "../db/numbers.js";
+import { readNumberForRequest } from "../db/numbers.js";
 import { occupiesSiteOperatedBy } from "../db/sites.js";
 import type { NumberRow } from "../db/tables.js";
-import { findVisibleTransition, insertPendingTransitions } from "../db/transitions.js";
+import { findVisibleTransition, insertPendingTransitions, type NewTransition } from "../db/transitions.js";
 import type { Dependencies } from "../dependencies.js";
 import { AppError, notFound } from "../error-codes.js";
 import { decide } from "../lifecycle/decide.js";
@@ -24,10 +24,16 @@ export interface AcceptedTransition {
   requestedAt: Date;
 }
 
+/** How often a request is checked again when another change to its number came first. */
+const ACCEPT_ATTEMPTS = 3;
+
 /**
- * Accepts a transition: in one Postgres transaction the number is locked, refused at once if its
- * current row already rules the action out, and marked pending with a new `transitions` row. The
- * job goes to the queue after commit; if Redis is away the reconciler enqueues it later.
+ * Accepts a transition: checks it against the number's current row (refused at once if that row
+ * already rules the action out), then records it and marks the number pending in one statement
+ * that does so only if the number is still the row that was checked; if another change came
+ * first, the request is checked again (and usually refused as update_in_progress). No
+ * transaction spans the two round trips (docs/decisions.md, "The API accepts in two statements").
+ * The job goes to the queue after the commit; if Redis is away the reconciler enqueues it later.
  */
 export async function requestTransition(
   deps: Dependencies,
@@ -46,39 +52,26 @@ export async function requestTransition(
 
   const id = randomUUID();
   try {
-    await deps.db.transaction().execute(async (trx) => {
-      // The number, the named owner and the policy version in one round trip.
-      const locked = await lockNumberForRequest(trx, number, principal.scope, request.ownerId ?? null);
-      if (!locked) throw notFound(`Number ${number}`);
-      const { number: row, requestedOwner } = locked;
-      if (!mayRequest(principal, request.action))
-        throw new AppError("forbidden", `A ${principal.role} key may not ${request.action} numbers.`);
-      refuseIfPending(row);
-      await ensureOwnerVisible(trx, principal, request.ownerId, requestedOwner);
-      const snapshot = toSnapshot(row);
-      const policies = await deps.policies.atVersion(trx, locked.policyVersion);
-      const decision = decide(
-        snapshot,
-        request,
-        await loadDecisionContext(trx, snapshot, request, { config: deps.config, policies }, now, {
-          requestedOwner,
-        }),
-      );
-      if (!decision.ok) throw new AppError(decision.code, decision.message);
-
-      await insertPendingTransitions(trx, [
-        { id, number, request, actor: principal.actor, requestedAt: now },
-      ]);
-      if (idempotencyKey)
-        await saveIdempotencyKey(trx, {
-          apiKeyId: principal.keyId,
-          key: idempotencyKey,
-          requestHash,
-          transitionId: id,
-          createdAt: now,
-          notBefore,
-        });
-    });
+    for (let attempt = 1; ; attempt++) {
+      const expectedVersion = await checkRequest(deps, principal, number, request, now);
+      const transition = { id, number, request, actor: principal.actor, requestedAt: now, expectedVersion };
+      const idempotency = idempotencyKey
+        ? {
+            apiKeyId: principal.keyId,
+            key: idempotencyKey,
+            requestHash,
+            transitionId: id,
+            createdAt: now,
+            notBefore,
+          }
+        : null;
+      if (await recordTransition(deps, transition, idempotency)) break;
+      if (attempt === ACCEPT_ATTEMPTS)
+        throw new AppError(
+          "update_in_progress",
+          `Number ${number} kept changing while the request was checked; try again.`,
+        );
+    }
   } catch (error) {
     // Two requests raced with one Idempotency-Key: the loser answers from the winner's row.
     if (idempotencyKey && (error as { code?: string }).code === "23505") {
@@ -89,6 +82,59 @@ export async function requestTransition(
   }
   await enqueueTransitions(deps, [id]);
   return { id, number, action: request.action, status: "pending", requestedAt: now };
+}
+
+/**
+ * Checks a request against the number as it is now, throwing the refusal if there is one; returns
+ * the version of the number it checked. The number, the named owner and the policy version come
+ * in one round trip.
+ */
+async function checkRequest(
+  deps: Dependencies,
+  principal: Principal,
+  number: string,
+  request: TransitionRequest,
+  now: Date,
+): Promise<number> {
+  const found = await readNumberForRequest(deps.db, number, principal.scope, request.ownerId ?? null);
+  if (!found) throw notFound(`Number ${number}`);
+  const { number: row, requestedOwner } = found;
+  if (!mayRequest(principal, request.action))
+    throw new AppError("forbidden", `A ${principal.role} key may not ${request.action} numbers.`);
+  refuseIfPending(row);
+  await ensureOwnerVisible(deps.db, principal, request.ownerId, requestedOwner);
+  const snapshot = toSnapshot(row);
+  const policies = await deps.policies.atVersion(deps.db, found.policyVersion);
+  const context = await loadDecisionContext(
+    deps.db,
+    snapshot,
+    request,
+    { config: deps.config, policies },
+    now,
+    {
+      requestedOwner,
+    },
+  );
+  const decision = decide(snapshot, request, context);
+  if (!decision.ok) throw new AppError(decision.code, decision.message);
+  return row.version;
+}
+
+/**
+ * Records the transition if its number is still at the version checked; with an Idempotency-Key,
+ * the key too, in the same transaction. False when another change to the number came first.
+ */
+async function recordTransition(
+  deps: Dependencies,
+  transition: NewTransition,
+  idempotency: Parameters<typeof saveIdempotencyKey>[1] | null,
+): Promise<boolean> {
+  if (!idempotency) return (await insertPendingTransitions(deps.db, [transition])).has(transition.id);
+  return deps.db.transaction().execute(async (trx) => {
+    if (!(await insertPendingTransitions(trx, [transition])).has(transition.id)) return false;
+    await saveIdempotencyKey(trx, idempotency);
+    return true;
+  });
 }
 
 /** Any change to a number waits for the transition in flight (409 update_in_progress). */
@@ -103,7 +149,7 @@ export function refuseIfPending(row: NumberRow) {
 
 /** A partner may name itself or its own customers as owner; a customer only itself. */
 async function ensureOwnerVisible(
-  trx: Trx,
+  db: Db,
   principal: Principal,
   ownerId: string | null | undefined,
   owner: OrganizationFacts | null,
@@ -116,7 +162,7 @@ async function ensureOwnerVisible(
       ? owner.id === scope.partnerId ||
         owner.partnerId === scope.partnerId ||
         // An operator acts for the occupiers of its sites (docs/sites.md).
-        (await occupiesSiteOperatedBy(trx, owner.id, scope.partnerId))
+        (await occupiesSiteOperatedBy(db, owner.id, scope.partnerId))
       : owner.id === scope.organizationId);
   if (!visible)
     throw new AppError("unknown_organization", `No organisation you can act for has the id ${ownerId}.`);
