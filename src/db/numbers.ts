@@ -1,4 +1,6 @@
 import { sql } from "kysely";
+import type { OrganizationFacts } from "../lifecycle/number-state.js";
+import type { OrganizationKind } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
 import { runPreparedFirst } from "./prepared.js";
 import { inScope, type Scope } from "./scope.js";
@@ -31,12 +33,7 @@ export async function readNumberForRequest(db: Db, number: string, scope: Scope,
         join.on(sql<string>`requested_owner.id`, "=", sql<string>`${ownerId}::uuid`),
       )
       .selectAll("numbers")
-      .select([
-        "requested_owner.id as owner_org_id",
-        "requested_owner.kind as owner_org_kind",
-        "requested_owner.partner_id as owner_org_partner_id",
-        sql<number>`(SELECT version FROM number_policy_set)`.as("policy_version"),
-      ])
+      .select(DECISION_FACTS)
       .where("numbers.number", "=", number)
       .where(inScope(scope)),
   );
@@ -44,11 +41,32 @@ export async function readNumberForRequest(db: Db, number: string, scope: Scope,
   const { owner_org_id, owner_org_kind, owner_org_partner_id, policy_version, ...numberRow } = row;
   return {
     number: numberRow,
-    requestedOwner: owner_org_id
-      ? { id: owner_org_id, kind: owner_org_kind!, partnerId: owner_org_partner_id ?? null }
-      : null,
+    requestedOwner: requestedOwnerOf(row),
     policyVersion: policy_version,
   };
+}
+
+/**
+ * What deciding needs besides the number, for the statements that read a number to decide on
+ * it: the organisation the request names as owner (joined as `requested_owner`) and the version
+ * of the policy set (PolicyCache.atVersion).
+ */
+export const DECISION_FACTS = [
+  "requested_owner.id as owner_org_id",
+  "requested_owner.kind as owner_org_kind",
+  "requested_owner.partner_id as owner_org_partner_id",
+  sql<number>`(SELECT version FROM number_policy_set)`.as("policy_version"),
+] as const;
+
+/** The requested owner from a row with DECISION_FACTS; null when the request names none or one that does not exist. */
+export function requestedOwnerOf(row: {
+  owner_org_id: string | null;
+  owner_org_kind: OrganizationKind | null;
+  owner_org_partner_id: string | null;
+}): OrganizationFacts | null {
+  return row.owner_org_id
+    ? { id: row.owner_org_id, kind: row.owner_org_kind!, partnerId: row.owner_org_partner_id ?? null }
+    : null;
 }
 
 export async function existingNumbers(db: Db, numbers: string[]): Promise<Set<string>> {

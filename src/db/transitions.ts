@@ -3,6 +3,7 @@ import type { OrganizationFacts, TransitionRequest } from "../lifecycle/number-s
 import type { TransitionOutcome } from "../lifecycle/states.js";
 import type { Db, Trx } from "./database.js";
 import { type HistoryEntry, historyValues } from "./history.js";
+import { DECISION_FACTS, requestedOwnerOf } from "./numbers.js";
 import { runPrepared } from "./prepared.js";
 import { audienceOf, audienceSql, type NumberFacts, type Scope, visibleIn } from "./scope.js";
 import type { NumberRow, TransitionRow } from "./tables.js";
@@ -151,12 +152,7 @@ export async function lockPendingWithNumbers(trx: Trx, ids: string[]): Promise<L
         join.on(sql<string>`requested_owner.id`, "=", sql<string>`(t.request->>'ownerId')::uuid`),
       )
       .selectAll("numbers")
-      .select([
-        "requested_owner.id as owner_org_id",
-        "requested_owner.kind as owner_org_kind",
-        "requested_owner.partner_id as owner_org_partner_id",
-        sql<number>`(SELECT version FROM number_policy_set)`.as("policy_version"),
-      ])
+      .select(DECISION_FACTS)
       .select([
         "t.id as t_id",
         "t.action as t_action",
@@ -202,9 +198,7 @@ export async function lockPendingWithNumbers(trx: Trx, ids: string[]): Promise<L
     } = row;
     return {
       number,
-      requestedOwner: owner_org_id
-        ? { id: owner_org_id, kind: owner_org_kind!, partnerId: owner_org_partner_id ?? null }
-        : null,
+      requestedOwner: requestedOwnerOf(row),
       policyVersion: policy_version,
       transition: toTransition({
         id: t_id,
