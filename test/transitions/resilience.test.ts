@@ -115,17 +115,22 @@ describe("nothing is lost", () => {
     await wipeQueues();
     expect(await t.deps.queues.transitions.count()).toBe(0);
 
-    await t.startWorker();
-    // The scheduler's reconciler hands over what has no job (RECONCILE_AFTER_SECONDS=1 in tests).
-    await expect
-      .poll(
-        async () => {
-          await reconcilePendingTransitions(t.deps);
-          return (await statuses(ids)).filter((status) => status === "pending").length;
-        },
-        { timeout: 30_000, interval: 500 },
-      )
-      .toBe(0);
+    const worker = await t.startWorker();
+    try {
+      // The scheduler's reconciler hands over what has no job (RECONCILE_AFTER_SECONDS=1 in tests).
+      await expect
+        .poll(
+          async () => {
+            await reconcilePendingTransitions(t.deps);
+            return (await statuses(ids)).filter((status) => status === "pending").length;
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toBe(0);
+    } finally {
+      // Stopped, so that only the processes of the next test apply its transitions.
+      await worker.close();
+    }
     expect(new Set(await statuses(ids))).toEqual(new Set(["applied"]));
     await expectAppliedOnce(ids);
   });
@@ -144,6 +149,8 @@ describe("nothing is lost", () => {
     await stopProcess(first, "SIGKILL");
     expect((await statuses(ids)).filter((status) => status === "pending").length).toBeGreaterThan(0);
 
+    // The job the killed worker held comes back once its lock expires (workers/worker.ts: up to
+    // lockDuration + stalledInterval, 30 s); the rest are still queued.
     const second = startRoleProcess(t, "worker");
     try {
       await expect
@@ -162,5 +169,5 @@ describe("nothing is lost", () => {
     await expectAppliedOnce(ids);
     const numbers = await call(t.app, "GET", "/v1/numbers?state=reserved&limit=1000");
     expect(numbers.body.items.length).toBeGreaterThanOrEqual(ids.length);
-  });
+  }, 90_000);
 });
