@@ -109,6 +109,22 @@ describe("a transition in flight", () => {
   });
 });
 
+/**
+ * Waits until none of `ids` is pending, running the scheduler's reconciler as it goes: it hands
+ * over what has no job (RECONCILE_AFTER_SECONDS=1 in tests).
+ */
+async function untilNonePending(ids: string[], timeout: number) {
+  await expect
+    .poll(
+      async () => {
+        await reconcilePendingTransitions(t.deps);
+        return (await statuses(ids)).filter((status) => status === "pending").length;
+      },
+      { timeout, interval: 500 },
+    )
+    .toBe(0);
+}
+
 describe("nothing is lost", () => {
   it("finishes every accepted transition after the queue is wiped", async () => {
     const { ids } = await acceptReservations(30);
@@ -117,16 +133,7 @@ describe("nothing is lost", () => {
 
     const worker = await t.startWorker();
     try {
-      // The scheduler's reconciler hands over what has no job (RECONCILE_AFTER_SECONDS=1 in tests).
-      await expect
-        .poll(
-          async () => {
-            await reconcilePendingTransitions(t.deps);
-            return (await statuses(ids)).filter((status) => status === "pending").length;
-          },
-          { timeout: 30_000, interval: 500 },
-        )
-        .toBe(0);
+      await untilNonePending(ids, 30_000);
     } finally {
       // Stopped, so that only the processes of the next test apply its transitions.
       await worker.close();
@@ -153,15 +160,7 @@ describe("nothing is lost", () => {
     // lockDuration + stalledInterval, 30 s); the rest are still queued.
     const second = startRoleProcess(t, "worker");
     try {
-      await expect
-        .poll(
-          async () => {
-            await reconcilePendingTransitions(t.deps);
-            return (await statuses(ids)).filter((status) => status === "pending").length;
-          },
-          { timeout: 60_000, interval: 500 },
-        )
-        .toBe(0);
+      await untilNonePending(ids, 60_000);
     } finally {
       await stopProcess(second);
     }
