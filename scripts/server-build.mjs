@@ -2,7 +2,8 @@
  * The server as plain JavaScript: src/, workers/ and jobs/ transpiled by esbuild (type-stripping
  * only, one output file per source file, about a second) into `.build/server-<hash of the
  * sources>/`. Running compiled files instead of tsx's on-the-fly loader saves about a tenth of the
- * API's and the worker's CPU per transition (docs/benchmarks.md, "Compiled JavaScript").
+ * API's and the worker's CPU per transition (docs/benchmarks.md, "Prepared statements, one lock
+ * per batch, compiled JavaScript…").
  *
  * Several processes may start at once (one per role): each builds into its own temporary folder
  * and renames it into place; a loser of the race uses the winner's identical build. Type errors

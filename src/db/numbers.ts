@@ -19,9 +19,8 @@ export async function lockNumber(trx: Trx, number: string, scope: Scope): Promis
 }
 
 /**
- * What accepting a transition reads, in one statement: the number in the key's scope (unlocked:
- * the insert that records the transition checks the number's version); the organisation the request names as owner (unlocked; null when it names
- * none or one that does not exist); and the version of the policy set (PolicyCache.atVersion).
+ * What accepting a transition reads, in one statement: the number in the key's scope, unlocked
+ * (the insert that records the transition checks the number's version), with DECISION_FACTS.
  * A prepared statement (prepared.ts): one text per kind of scope.
  */
 export async function readNumberForRequest(db: Db, number: string, scope: Scope, ownerId: string | null) {

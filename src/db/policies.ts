@@ -46,7 +46,6 @@ export interface PolicySet {
   policies: NumberPolicy[];
 }
 
-/** The version of the policy set: one primary-key read, to tell whether a cached set is current. */
 /** The whole set and its version, read by one statement so the two always agree. */
 export async function readPolicySet(db: Db): Promise<PolicySet> {
   const rows = await db

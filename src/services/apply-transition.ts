@@ -43,8 +43,8 @@ export async function applyTransition(
  * Applies several pending transitions in ONE database transaction, each still decided on its own
  * locked row and recorded on its own: the commit (an fsync) is what limits throughput, so a
  * worker shares it between the jobs it holds (docs/benchmarks.md#transitions). Numbers are locked
- * in number order so two batches cannot deadlock on them. All or nothing: if the batch fails, the caller
- * applies each transition alone.
+ * in number order so two batches cannot deadlock on them. All or nothing: if the batch fails, the
+ * caller applies each transition alone.
  */
 export async function applyTransitions(
   deps: Dependencies,

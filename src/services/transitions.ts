@@ -51,20 +51,20 @@ export async function requestTransition(
   }
 
   const id = randomUUID();
+  const idempotency = idempotencyKey
+    ? {
+        apiKeyId: principal.keyId,
+        key: idempotencyKey,
+        requestHash,
+        transitionId: id,
+        createdAt: now,
+        notBefore,
+      }
+    : null;
   try {
     for (let attempt = 1; ; attempt++) {
       const expectedVersion = await checkRequest(deps, principal, number, request, now);
       const transition = { id, number, request, actor: principal.actor, requestedAt: now, expectedVersion };
-      const idempotency = idempotencyKey
-        ? {
-            apiKeyId: principal.keyId,
-            key: idempotencyKey,
-            requestHash,
-            transitionId: id,
-            createdAt: now,
-            notBefore,
-          }
-        : null;
       if (await recordTransition(deps, transition, idempotency)) break;
       if (attempt === ACCEPT_ATTEMPTS)
         throw new AppError(
